@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debugfs: pci_p2pdma/matrix answers "can these two devices do P2P, how,
+ * how far, and if not, why" for every provider and every possible client,
+ * without anyone having to write a module.  Format in
+ * Documentation/ABI/testing/debugfs-pci-p2pdma.
+ */
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/pci.h>
+#include <linux/seq_file.h>
+
+#include "p2pdma.h"
+
+static const char *const p2pdma_map_names[] = {
+	[PCI_P2PDMA_MAP_UNKNOWN] = "??",
+	[PCI_P2PDMA_MAP_NOT_SUPPORTED] = "NO",
+	[PCI_P2PDMA_MAP_BUS_ADDR] = "BUS",
+	[PCI_P2PDMA_MAP_THRU_HOST_BRIDGE] = "HB",
+};
+
+static bool p2pdma_can_be_client(struct pci_dev *pdev)
+{
+	/* Bridges forward traffic; they do not master P2P DMA. */
+	return (pdev->class >> 16) != PCI_BASE_CLASS_BRIDGE;
+}
+
+static void p2pdma_show_pair(struct seq_file *m, struct pci_dev *provider,
+			     struct pci_dev *client)
+{
+	struct p2pdma_verdict v = p2pdma_verdict_of(provider, client);
+	DECLARE_SEQ_BUF(why, 512);
+
+	p2pdma_explain(provider, &client->dev, &why);
+	seq_printf(m, "%s %s %s %d %s\n", pci_name(provider), pci_name(client),
+		   p2pdma_map_names[v.map], v.distance, seq_buf_str(&why));
+}
+
+static int p2pdma_matrix_show(struct seq_file *m, void *unused)
+{
+	struct pci_dev *provider = NULL, *client;
+
+	while ((provider = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, provider))) {
+		if (!pci_has_p2pmem(provider))
+			continue;
+		client = NULL;
+		while ((client = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, client)))
+			if (p2pdma_can_be_client(client))
+				p2pdma_show_pair(m, provider, client);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(p2pdma_matrix);
+
+static int __init p2pdma_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("pci_p2pdma", NULL);
+
+	debugfs_create_file("matrix", 0444, dir, NULL, &p2pdma_matrix_fops);
+	return 0;
+}
+late_initcall(p2pdma_debugfs_init);

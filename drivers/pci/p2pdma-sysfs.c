@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The p2pmem/ sysfs group of a P2P provider: its size, what is free, whether
+ * it is published, and "allocate", a file user space maps to get P2P memory
+ * it can hand to O_DIRECT I/O.
+ */
+#include <linux/mm.h>
+#include <linux/pci.h>
+#include <linux/sysfs.h>
+
+#include "p2pdma.h"
+
+static struct pci_p2pdma *p2pdma_of_kobj(struct kobject *kobj)
+{
+	/* The group exists only while pdev->p2pdma is set. */
+	return rcu_dereference_protected(to_pci_dev(kobj_to_dev(kobj))->p2pdma,
+					 1);
+}
+
+static ssize_t size_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%zu\n",
+			  gen_pool_size(p2pdma_of_kobj(&dev->kobj)->pool));
+}
+static DEVICE_ATTR_RO(size);
+
+static ssize_t available_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%zu\n",
+			  gen_pool_avail(p2pdma_of_kobj(&dev->kobj)->pool));
+}
+static DEVICE_ATTR_RO(available);
+
+static ssize_t published_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  READ_ONCE(p2pdma_of_kobj(&dev->kobj)->published));
+}
+static DEVICE_ATTR_RO(published);
+
+static int p2pmem_check_vma(struct pci_dev *pdev, struct pci_p2pdma *p2p,
+			    struct vm_area_struct *vma)
+{
+	size_t len = vma->vm_end - vma->vm_start;
+
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
+		pci_info_ratelimited(pdev, "%s: P2P memory can only be mapped MAP_SHARED\n",
+				     current->comm);
+		return -EINVAL;
+	}
+	if (vma->vm_pgoff) {
+		pci_info_ratelimited(pdev, "%s: P2P memory must be mapped at offset 0\n",
+				     current->comm);
+		return -EINVAL;
+	}
+	if (len > gen_pool_size(p2p->pool)) {
+		pci_info_ratelimited(pdev, "%s: %zu bytes asked, the provider has %zu\n",
+				     current->comm, len,
+				     gen_pool_size(p2p->pool));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Insert the pages one by one.  Each inserted page owns one user count and
+ * comes back through p2pdma_user_page_free() once unmapped; pages not
+ * inserted go back here.
+ */
+static int p2pmem_insert_pages(struct pci_p2pdma *p2p,
+			       struct vm_area_struct *vma, void *kaddr)
+{
+	unsigned long npages = vma_pages(vma), i;
+	int ret = 0;
+
+	for (i = 0; i < npages; i++) {
+		struct page *page = virt_to_page(kaddr + i * PAGE_SIZE);
+
+		ret = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE, page);
+		if (ret)
+			break;
+		/* The mapping now holds the page; drop the allocator's hold. */
+		put_page(page);
+	}
+	if (ret) {
+		gen_pool_free(p2p->pool, (unsigned long)kaddr + i * PAGE_SIZE,
+			      (npages - i) * PAGE_SIZE);
+		percpu_ref_put_many(&p2p->users, npages - i);
+	}
+	return ret;
+}
+
+static int p2pmem_mmap(struct file *filp, struct kobject *kobj,
+		       struct bin_attribute *attr, struct vm_area_struct *vma)
+{
+	struct pci_dev *pdev = to_pci_dev(kobj_to_dev(kobj));
+	unsigned long npages = vma_pages(vma);
+	struct pci_p2pdma *p2p;
+	void *kaddr;
+	int ret;
+
+	ret = p2pmem_check_vma(pdev, p2pdma_of_kobj(kobj), vma);
+	if (ret)
+		return ret;
+
+	p2p = p2pdma_get_live(pdev, npages);
+	if (!p2p)
+		return -ENODEV;
+	kaddr = p2pdma_pool_alloc(p2p, npages * PAGE_SIZE);
+	if (!kaddr) {
+		percpu_ref_put_many(&p2p->users, npages);
+		return -ENOMEM;
+	}
+	return p2pmem_insert_pages(p2p, vma, kaddr);
+}
+
+static struct bin_attribute p2pmem_allocate = {
+	.attr = { .name = "allocate", .mode = 0600 },
+	.mmap = p2pmem_mmap,
+};
+
+static struct attribute *p2pmem_attrs[] = {
+	&dev_attr_size.attr,
+	&dev_attr_available.attr,
+	&dev_attr_published.attr,
+	NULL,
+};
+
+static struct bin_attribute *p2pmem_bin_attrs[] = {
+	&p2pmem_allocate,
+	NULL,
+};
+
+const struct attribute_group p2pmem_group = {
+	.name = "p2pmem",
+	.attrs = p2pmem_attrs,
+	.bin_attrs = p2pmem_bin_attrs,
+};

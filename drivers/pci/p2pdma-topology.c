@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Can a client reach a provider's BAR, how must it address it, how far is it.
+ *
+ * PCIe guarantees peer traffic only below a common switch: a request that
+ * meets no port redirecting it upstream (ACS) turns around at the nearest
+ * common bridge, and the client uses the provider's PCI bus address.  Any
+ * other path goes through a root complex, which forwards peer traffic only
+ * on hardware known to do so (the allow-list); there the client maps the
+ * memory like host memory, through the IOMMU if it has one.
+ *
+ * Nothing here sleeps: the DMA mapping code asks from atomic context the
+ * first time it meets a (provider, client) pair.  Verdicts are cached per
+ * pair and dropped whenever a PCI device comes or goes.
+ */
+#define pr_fmt(fmt) "pci-p2pdma: " fmt
+
+#include <linux/bitfield.h>
+#include <linux/iommu.h>
+#include <linux/moduleparam.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#ifdef CONFIG_X86
+#include <asm/cpufeature.h>
+#include <asm/processor.h>
+#endif
+
+#include "p2pdma.h"
+#include <trace/events/pci_p2pdma.h>
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "pci_p2pdma."
+
+/* Longest chain of bridges above a device that we follow. */
+#define P2PDMA_MAX_DEPTH	32
+/* Redirecting ports named in one explanation. */
+#define P2PDMA_MAX_REDIRECTS	8
+
+/* Entry flag: forwards peer traffic only between its own root ports. */
+#define P2PDMA_SAME_HOST_BRIDGE	BIT(0)
+
+struct p2pdma_host_bridge_id {
+	u16 vendor;
+	u16 device;
+	unsigned int flags;
+};
+
+/*
+ * Host bridges known to forward peer traffic between their root ports,
+ * matched by the vendor:device of 00.0 on the root bus (or of the root port
+ * where there is no 00.0).  Sources: vendors' datasheets and field reports.
+ */
+static const struct p2pdma_host_bridge_id p2pdma_builtin_allow[] = {
+	/* Xeon E5/E7 v3 (Haswell-EP), DMI2 and root port */
+	{ PCI_VENDOR_ID_INTEL, 0x2f00 },
+	{ PCI_VENDOR_ID_INTEL, 0x2f01 },
+	/* Xeon E5/E7 v4 (Broadwell-EP) */
+	{ PCI_VENDOR_ID_INTEL, 0x6f00 },
+	{ PCI_VENDOR_ID_INTEL, 0x6f01 },
+	/* Xeon Scalable (Skylake-SP, Cascade Lake): within one host bridge */
+	{ PCI_VENDOR_ID_INTEL, 0x2020, P2PDMA_SAME_HOST_BRIDGE },
+	{ PCI_VENDOR_ID_INTEL, 0x2030, P2PDMA_SAME_HOST_BRIDGE },
+	{ PCI_VENDOR_ID_INTEL, 0x2031, P2PDMA_SAME_HOST_BRIDGE },
+	{ PCI_VENDOR_ID_INTEL, 0x2032, P2PDMA_SAME_HOST_BRIDGE },
+	{ PCI_VENDOR_ID_INTEL, 0x2033, P2PDMA_SAME_HOST_BRIDGE },
+	/* Xeon Scalable (Ice Lake-SP, Sapphire Rapids): within one bridge */
+	{ PCI_VENDOR_ID_INTEL, 0x09a2, P2PDMA_SAME_HOST_BRIDGE },
+};
+
+/* Entries added at boot (pci_p2pdma.allow=) and by tests. */
+#define P2PDMA_MAX_EXTRA_ALLOW	16
+static struct p2pdma_host_bridge_id p2pdma_extra_allow[P2PDMA_MAX_EXTRA_ALLOW];
+static DEFINE_SPINLOCK(p2pdma_allow_lock);
+
+static char *allow;
+module_param(allow, charp, 0444);
+MODULE_PARM_DESC(allow,
+		 "Host bridges that forward peer traffic, vvvv:dddd[/same][,...]; /same: only between its own root ports");
+
+static bool trust_virt_topology;
+module_param(trust_virt_topology, bool, 0444);
+MODULE_PARM_DESC(trust_virt_topology,
+		 "Under a hypervisor, trust the virtual PCI topology even when DMA goes through a virtual IOMMU");
+
+/* Bumped when a PCI device comes or goes; older cached verdicts are stale. */
+static atomic_long_t p2pdma_topology_gen = ATOMIC_LONG_INIT(1);
+
+/**
+ * p2pdma_topology_changed - forget every cached verdict
+ *
+ * Called when a PCI device is added or removed, and by whoever changes a
+ * port's ACS setting at run time.
+ */
+void p2pdma_topology_changed(void)
+{
+	atomic_long_inc(&p2pdma_topology_gen);
+}
+
+/**
+ * p2pdma_allow_host_bridge - add a host bridge to the allow-list
+ * @vendor: PCI vendor ID of the host bridge
+ * @device: PCI device ID of the host bridge
+ * @same_host_bridge: allow traffic only between its own root ports
+ *
+ * Return: 0, or -ENOSPC when the list of extra entries is full.
+ */
+int p2pdma_allow_host_bridge(u16 vendor, u16 device, bool same_host_bridge)
+{
+	int i, ret = -ENOSPC;
+
+	spin_lock(&p2pdma_allow_lock);
+	for (i = 0; i < P2PDMA_MAX_EXTRA_ALLOW; i++) {
+		struct p2pdma_host_bridge_id *id = &p2pdma_extra_allow[i];
+
+		if (id->vendor && !(id->vendor == vendor &&
+				    id->device == device))
+			continue;
+		id->device = device;
+		id->flags = same_host_bridge ? P2PDMA_SAME_HOST_BRIDGE : 0;
+		/* Readers do not lock: publish the entry by its vendor. */
+		smp_store_release(&id->vendor, vendor);
+		ret = 0;
+		break;
+	}
+	spin_unlock(&p2pdma_allow_lock);
+	p2pdma_topology_changed();
+	return ret;
+}
+
+/**
+ * p2pdma_forget_host_bridge - drop an entry added by p2pdma_allow_host_bridge()
+ * @vendor: PCI vendor ID of the host bridge
+ * @device: PCI device ID of the host bridge
+ */
+void p2pdma_forget_host_bridge(u16 vendor, u16 device)
+{
+	int i;
+
+	spin_lock(&p2pdma_allow_lock);
+	for (i = 0; i < P2PDMA_MAX_EXTRA_ALLOW; i++) {
+		struct p2pdma_host_bridge_id *id = &p2pdma_extra_allow[i];
+
+		if (id->vendor == vendor && id->device == device)
+			WRITE_ONCE(id->vendor, 0);
+	}
+	spin_unlock(&p2pdma_allow_lock);
+	p2pdma_topology_changed();
+}
+
+static const struct p2pdma_host_bridge_id *
+p2pdma_lookup_allow(u16 vendor, u16 device)
+{
+	const struct p2pdma_host_bridge_id *id;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(p2pdma_builtin_allow); i++) {
+		id = &p2pdma_builtin_allow[i];
+		if (id->vendor == vendor && id->device == device)
+			return id;
+	}
+	for (i = 0; i < P2PDMA_MAX_EXTRA_ALLOW; i++) {
+		id = &p2pdma_extra_allow[i];
+		/* Pairs with the release in p2pdma_allow_host_bridge(). */
+		if (smp_load_acquire(&id->vendor) == vendor &&
+		    id->device == device)
+			return id;
+	}
+	return NULL;
+}
+
+/* AMD Zen and later forward peer traffic between all their root ports. */
+static bool p2pdma_cpu_forwards_peer_traffic(void)
+{
+#ifdef CONFIG_X86
+	if ((boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
+	     boot_cpu_data.x86_vendor == X86_VENDOR_HYGON) &&
+	    boot_cpu_data.x86 >= 0x17)
+		return true;
+#endif
+	return false;
+}
+
+/* Where a path leaves the fabric below a host bridge. */
+struct p2pdma_root {
+	struct pci_host_bridge *host;
+	u16 vendor;
+	u16 device;
+	const struct p2pdma_host_bridge_id *allowed;
+};
+
+/*
+ * Identify the host bridge by 00.0 on the root bus, read straight from
+ * config space: looking the pci_dev up would take a sleeping lock.
+ */
+static void p2pdma_root_of(struct pci_dev *top, struct p2pdma_root *root)
+{
+	u32 id = 0;
+
+	root->host = pci_find_host_bridge(top->bus);
+	if (pci_bus_read_config_dword(root->host->bus, PCI_DEVFN(0, 0),
+				      PCI_VENDOR_ID, &id) ||
+	    PCI_POSSIBLE_ERROR(id) || !id)
+		id = top->vendor | (u32)top->device << 16;
+	root->vendor = id & 0xffff;
+	root->device = id >> 16;
+	root->allowed = p2pdma_lookup_allow(root->vendor, root->device);
+}
+
+struct p2pdma_path {
+	struct pci_dev *chain[P2PDMA_MAX_DEPTH];
+	int len;
+};
+
+/* The device, then each bridge above it up to the root bus. */
+static void p2pdma_path_of(struct pci_dev *pdev, struct p2pdma_path *path)
+{
+	path->len = 0;
+	for (; pdev && path->len < P2PDMA_MAX_DEPTH;
+	     pdev = pci_upstream_bridge(pdev))
+		path->chain[path->len++] = pdev;
+}
+
+static bool p2pdma_port_redirects(struct pci_dev *port)
+{
+	u16 ctrl;
+
+	if (!port->acs_cap)
+		return false;
+	pci_read_config_word(port, port->acs_cap + PCI_ACS_CTRL, &ctrl);
+	return ctrl & (PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_EC);
+}
+
+struct p2pdma_redirects {
+	struct pci_dev *port[P2PDMA_MAX_REDIRECTS];
+	int nr;
+};
+
+/* Collect redirecting ports among chain[1..end) of a path. */
+static void p2pdma_find_redirects(const struct p2pdma_path *path, int end,
+				  struct p2pdma_redirects *acs)
+{
+	int i;
+
+	for (i = 1; i < end; i++) {
+		if (!p2pdma_port_redirects(path->chain[i]))
+			continue;
+		if (acs->nr < P2PDMA_MAX_REDIRECTS)
+			acs->port[acs->nr] = path->chain[i];
+		acs->nr++;
+	}
+}
+
+/* Index pair of the nearest bridge both paths go through, or false. */
+static bool p2pdma_common_bridge(const struct p2pdma_path *a,
+				 const struct p2pdma_path *b, int *ia, int *ib)
+{
+	int i, j;
+
+	for (i = 0; i < a->len; i++) {
+		for (j = 0; j < b->len; j++) {
+			if (a->chain[i] == b->chain[j]) {
+				*ia = i;
+				*ib = j;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * A guest cannot see how the hypervisor routes its virtual switch; when the
+ * client's DMA is translated by a (virtual) IOMMU, the hypervisor sends it
+ * through that IOMMU, which knows nothing of bus addresses.
+ */
+static bool p2pdma_behind_virtual_iommu(struct pci_dev *client)
+{
+	struct iommu_domain *domain;
+
+	if (trust_virt_topology)
+		return false;
+#ifdef CONFIG_X86
+	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR))
+		return false;
+#else
+	return false;
+#endif
+	domain = iommu_get_domain_for_dev(&client->dev);
+	return domain && domain->type != IOMMU_DOMAIN_IDENTITY &&
+	       domain->type != IOMMU_DOMAIN_BLOCKED;
+}
+
+static void p2pdma_print_ports(struct seq_buf *why,
+			       const struct p2pdma_redirects *acs, char sep)
+{
+	int i;
+
+	for (i = 0; i < min(acs->nr, P2PDMA_MAX_REDIRECTS); i++) {
+		if (i)
+			seq_buf_putc(why, sep);
+		seq_buf_puts(why, pci_name(acs->port[i]));
+	}
+}
+
+static void p2pdma_explain_host(struct seq_buf *why,
+				const struct p2pdma_root *rp,
+				const struct p2pdma_root *rc,
+				const struct p2pdma_redirects *acs,
+				bool virt, int distance)
+{
+	if (distance >= 0) {
+		seq_buf_printf(why, "through host bridge %04x:%04x, distance %d",
+			       rp->vendor, rp->device, distance);
+	} else if (!rp->allowed || !rc->allowed) {
+		const struct p2pdma_root *bad = rp->allowed ? rc : rp;
+
+		seq_buf_printf(why,
+			       "host bridge %04x:%04x is not known to forward peer traffic (if it does, boot with pci_p2pdma.allow=%04x:%04x)",
+			       bad->vendor, bad->device, bad->vendor,
+			       bad->device);
+	} else {
+		seq_buf_printf(why,
+			       "the path crosses host bridges %04x:%04x and %04x:%04x, which do not forward peer traffic between each other",
+			       rp->vendor, rp->device, rc->vendor, rc->device);
+	}
+	if (acs->nr) {
+		seq_buf_puts(why, "; ACS redirect at ");
+		p2pdma_print_ports(why, acs, ' ');
+		seq_buf_puts(why, " sends the traffic there (to keep it below ");
+		seq_buf_puts(why, "the switch, boot with pci=disable_acs_redir=");
+		p2pdma_print_ports(why, acs, ';');
+		seq_buf_putc(why, ')');
+	}
+	if (virt) {
+		seq_buf_puts(why,
+			     "; the client's DMA is translated by a virtual IOMMU, so the hypervisor routes it");
+		seq_buf_puts(why,
+			     " (boot with pci_p2pdma.trust_virt_topology=1 if it keeps switch-local traffic local)");
+	}
+}
+
+/**
+ * p2pdma_judge - decide how @client reaches @provider, without the cache
+ * @provider: device exposing the memory
+ * @client: device doing the DMA
+ * @why: if not NULL, receives a one-line explanation
+ *
+ * Return: the map type and the distance of the pair.
+ */
+struct p2pdma_verdict p2pdma_judge(struct pci_dev *provider,
+				   struct pci_dev *client, struct seq_buf *why)
+{
+	struct p2pdma_verdict v = { PCI_P2PDMA_MAP_BUS_ADDR, 0 };
+	struct p2pdma_redirects acs = {};
+	struct p2pdma_path pp, pc;
+	struct p2pdma_root rp, rc;
+	bool virt = false, ok;
+	int ip, ic;
+
+	if (why)
+		seq_buf_printf(why, "%s and %s: ", pci_name(client),
+			       pci_name(provider));
+	p2pdma_path_of(provider, &pp);
+	p2pdma_path_of(client, &pc);
+	if (p2pdma_common_bridge(&pp, &pc, &ip, &ic)) {
+		p2pdma_find_redirects(&pp, ip, &acs);
+		p2pdma_find_redirects(&pc, ic, &acs);
+		virt = provider != client && p2pdma_behind_virtual_iommu(client);
+		if (!acs.nr && !virt) {
+			v.distance = ip + ic;
+			if (why)
+				seq_buf_printf(why, "by PCI bus address, distance %d",
+					       v.distance);
+			return v;
+		}
+	} else {
+		p2pdma_find_redirects(&pp, pp.len, &acs);
+		p2pdma_find_redirects(&pc, pc.len, &acs);
+	}
+
+	/* The traffic goes up to the root complex and back down. */
+	p2pdma_root_of(pp.chain[pp.len - 1], &rp);
+	p2pdma_root_of(pc.chain[pc.len - 1], &rc);
+	if (rp.host == rc.host)
+		ok = rp.allowed || p2pdma_cpu_forwards_peer_traffic();
+	else
+		ok = (rp.allowed && rc.allowed &&
+		      !(rp.allowed->flags & P2PDMA_SAME_HOST_BRIDGE) &&
+		      !(rc.allowed->flags & P2PDMA_SAME_HOST_BRIDGE)) ||
+		     p2pdma_cpu_forwards_peer_traffic();
+	if (ok) {
+		v.map = PCI_P2PDMA_MAP_THRU_HOST_BRIDGE;
+		v.distance = pp.len + pc.len;
+	} else {
+		v.map = PCI_P2PDMA_MAP_NOT_SUPPORTED;
+		v.distance = -1;
+	}
+	if (why) {
+		if (!ok)
+			seq_buf_puts(why, "cannot do P2P: ");
+		p2pdma_explain_host(why, &rp, &rc, &acs, virt, v.distance);
+	}
+	return v;
+}
+
+/**
+ * p2pdma_pci_dev_of - the PCI device that does a device's DMA
+ * @dev: a PCI device, or a device below one (an NVMe controller, a disk)
+ *
+ * Return: @dev's PCI device or the first above it, or NULL.  No reference is
+ * taken: a device pins its parents.
+ */
+struct pci_dev *p2pdma_pci_dev_of(struct device *dev)
+{
+	for (; dev; dev = dev->parent)
+		if (dev_is_pci(dev))
+			return to_pci_dev(dev);
+	return NULL;
+}
+
+/**
+ * p2pdma_explain - one line saying whether and how @client reaches @provider
+ * @provider: device exposing the memory
+ * @client: device doing the DMA, PCI or below a PCI device
+ * @out: receives the explanation
+ */
+void p2pdma_explain(struct pci_dev *provider, struct device *client,
+		    struct seq_buf *out)
+{
+	struct pci_dev *pci_client = p2pdma_pci_dev_of(client);
+
+	if (!pci_client) {
+		seq_buf_printf(out, "%s and %s: cannot do P2P: ",
+			       dev_name(client), pci_name(provider));
+		seq_buf_printf(out, "%s is not a PCI device and has none above it",
+			       dev_name(client));
+		return;
+	}
+	p2pdma_judge(provider, pci_client, out);
+}
+
+/*
+ * Cached verdicts are xarray values: generation, distance + 1 and map type
+ * packed into one word, so a lookup is one load and no allocation.
+ */
+#define P2PDMA_VERDICT_MAP	GENMASK(3, 0)
+#define P2PDMA_VERDICT_DIST	GENMASK(19, 4)
+#define P2PDMA_VERDICT_GEN_SHIFT	20
+
+static unsigned long p2pdma_client_key(struct pci_dev *client)
+{
+	return (unsigned long)pci_domain_nr(client->bus) << 16 |
+	       pci_dev_id(client);
+}
+
+static unsigned long p2pdma_pack(struct p2pdma_verdict v, unsigned long gen)
+{
+	return gen << P2PDMA_VERDICT_GEN_SHIFT |
+	       FIELD_PREP(P2PDMA_VERDICT_DIST, v.distance + 1) |
+	       FIELD_PREP(P2PDMA_VERDICT_MAP, v.map);
+}
+
+/**
+ * p2pdma_verdict_of - cached map type and distance of a pair
+ * @provider: device exposing the memory
+ * @client: PCI device doing the DMA
+ *
+ * Safe to call from atomic context and concurrently: the first caller to
+ * meet the pair judges it and caches the result in the provider.
+ *
+ * Return: the map type and distance of the pair.
+ */
+struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
+					struct pci_dev *client)
+{
+	unsigned long gen = atomic_long_read(&p2pdma_topology_gen) &
+			    (ULONG_MAX >> (P2PDMA_VERDICT_GEN_SHIFT + 1));
+	unsigned long key = p2pdma_client_key(client);
+	struct p2pdma_verdict v;
+	struct pci_p2pdma *p2p;
+	void *entry;
+
+	rcu_read_lock();
+	p2p = rcu_dereference(provider->p2pdma);
+	if (p2p) {
+		entry = xa_load(&p2p->verdicts, key);
+		if (xa_is_value(entry) &&
+		    xa_to_value(entry) >> P2PDMA_VERDICT_GEN_SHIFT == gen) {
+			unsigned long packed = xa_to_value(entry);
+
+			v.map = FIELD_GET(P2PDMA_VERDICT_MAP, packed);
+			v.distance = (int)FIELD_GET(P2PDMA_VERDICT_DIST, packed) - 1;
+			rcu_read_unlock();
+			return v;
+		}
+	}
+	v = p2pdma_judge(provider, client, NULL);
+	/* A failed store only costs another walk next time. */
+	if (p2p) {
+		trace_pci_p2pdma_map_decision(provider, client, v.map,
+					      v.distance);
+		xa_store(&p2p->verdicts, key,
+			 xa_mk_value(p2pdma_pack(v, gen)), GFP_ATOMIC);
+	}
+	rcu_read_unlock();
+	return v;
+}
+
+/**
+ * pci_p2pdma_map_state_update - look up the map type of a P2P page
+ * @state: the DMA mapping code's per-call memo
+ * @dev: device the page is being mapped for
+ * @page: a P2P page (is_pci_p2pdma_page())
+ *
+ * Called by pci_p2pdma_map_type_of_sg() when an entry's provider differs
+ * from the previous one's.
+ */
+void pci_p2pdma_map_state_update(struct pci_p2pdma_map_state *state,
+				 struct device *dev, struct page *page)
+{
+	struct p2pdma_range *range = to_p2pdma_range(page->pgmap);
+	struct pci_dev *client = p2pdma_pci_dev_of(dev);
+	struct p2pdma_verdict v = { PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
+
+	if (client)
+		v = p2pdma_verdict_of(range->provider, client);
+	state->pgmap = page->pgmap;
+	state->bus_offset = range->bus_offset;
+	state->map = v.map;
+	if (v.map == PCI_P2PDMA_MAP_NOT_SUPPORTED && client)
+		trace_pci_p2pdma_map_refused(range->provider, client, v.map,
+					     v.distance);
+}
+EXPORT_SYMBOL_GPL(pci_p2pdma_map_state_update);
+
+static int p2pdma_pci_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	if (action == BUS_NOTIFY_ADD_DEVICE || action == BUS_NOTIFY_DEL_DEVICE)
+		p2pdma_topology_changed();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block p2pdma_pci_nb = {
+	.notifier_call = p2pdma_pci_notify,
+};
+
+/* Parse one "vvvv:dddd[/same]" entry of pci_p2pdma.allow=. */
+static int p2pdma_parse_allow(char *entry)
+{
+	bool same = false;
+	char *flag;
+	u16 vendor, device;
+
+	flag = strchr(entry, '/');
+	if (flag) {
+		*flag++ = '\0';
+		if (strcmp(flag, "same"))
+			return -EINVAL;
+		same = true;
+	}
+	if (strlen(entry) != 9 || entry[4] != ':')
+		return -EINVAL;
+	entry[4] = '\0';
+	if (kstrtou16(entry, 16, &vendor) || kstrtou16(entry + 5, 16, &device))
+		return -EINVAL;
+	entry[4] = ':';
+	if (!vendor || vendor == 0xffff)
+		return -EINVAL;
+	if (p2pdma_allow_host_bridge(vendor, device, same))
+		return -ENOSPC;
+	pr_info("host bridge %04x:%04x allowed%s by pci_p2pdma.allow\n",
+		vendor, device, same ? " between its own root ports" : "");
+	return 0;
+}
+
+static void __init p2pdma_parse_allow_param(void)
+{
+	char *list, *entry, *cur;
+
+	if (!allow || !*allow)
+		return;
+	list = kstrdup(allow, GFP_KERNEL);
+	if (!list)
+		return;
+	cur = list;
+	while ((entry = strsep(&cur, ",")) != NULL) {
+		char copy[32];
+		int ret;
+
+		if (!*entry)
+			continue;
+		strscpy(copy, entry, sizeof(copy));
+		ret = p2pdma_parse_allow(entry);
+		if (ret == -ENOSPC)
+			pr_err("pci_p2pdma.allow: no room for '%s' (at most %d entries)\n",
+			       copy, P2PDMA_MAX_EXTRA_ALLOW);
+		else if (ret)
+			pr_err("pci_p2pdma.allow: ignoring malformed entry '%s' (expected vvvv:dddd or vvvv:dddd/same, hexadecimal)\n",
+			       copy);
+	}
+	kfree(list);
+}
+
+static int __init p2pdma_topology_init(void)
+{
+	p2pdma_parse_allow_param();
+	return bus_register_notifier(&pci_bus_type, &p2pdma_pci_nb);
+}
+arch_initcall(p2pdma_topology_init);

@@ -1,0 +1,670 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PCI peer-to-peer DMA: providers and their memory.
+ *
+ * A provider registers BAR ranges.  Each range gets ZONE_DEVICE pages whose
+ * pagemap records the provider and the BAR's bus offset, and joins one
+ * genalloc pool per provider.  Every allocation, and every page mapped into
+ * user space, holds a count on the provider; removal kills the count, tears
+ * down user mappings and waits for kernel users before the pages go away.
+ */
+#define pr_fmt(fmt) "pci-p2pdma: " fmt
+
+#include <linux/device.h>
+#include <linux/err.h>
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
+#include <linux/random.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "p2pdma.h"
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/pci_p2pdma.h>
+
+/* Serialises creation and growth of providers. */
+static DEFINE_MUTEX(p2pdma_setup_lock);
+
+static void p2pdma_users_released(struct percpu_ref *ref)
+{
+	struct pci_p2pdma *p2p = container_of(ref, struct pci_p2pdma, users);
+
+	complete(&p2p->users_gone);
+}
+
+/*
+ * Pages user space released go back to the pool only after an RCU grace
+ * period: a lockless get_user_pages_fast() may still be looking at the old
+ * page table entry and must not find the page handed to someone else.
+ */
+static void p2pdma_return_freed(struct work_struct *work)
+{
+	struct pci_p2pdma *p2p = container_of(work, struct pci_p2pdma,
+					      free_work);
+	struct llist_node *batch = llist_del_all(&p2p->freed);
+	struct llist_node *pos, *next;
+
+	if (!batch)
+		return;
+	synchronize_rcu();
+	llist_for_each_safe(pos, next, batch) {
+		/* The node lives in the page's zone_device_data slot. */
+		struct page *page = container_of((void **)pos, struct page,
+						 zone_device_data);
+
+		gen_pool_free(p2p->pool, (unsigned long)page_address(page),
+			      PAGE_SIZE);
+		percpu_ref_put(&p2p->users);
+	}
+}
+
+/**
+ * p2pdma_user_page_free - take back a page whose last user reference is gone
+ * @page: a P2P page that was mapped into user space
+ *
+ * Called by the core mm (dev_pagemap_ops.page_free), possibly in atomic
+ * context, so the real work is deferred.
+ */
+void p2pdma_user_page_free(struct page *page)
+{
+	struct p2pdma_range *range = to_p2pdma_range(page->pgmap);
+	/* The page holds a count on the provider, so it is still there. */
+	struct pci_p2pdma *p2p = rcu_dereference_protected(range->provider->p2pdma, 1);
+
+	BUILD_BUG_ON(sizeof(page->zone_device_data) < sizeof(struct llist_node));
+	llist_add((struct llist_node *)&page->zone_device_data, &p2p->freed);
+	schedule_work(&p2p->free_work);
+}
+
+static const struct dev_pagemap_ops p2pdma_pgmap_ops = {
+	.page_free = p2pdma_user_page_free,
+};
+
+/**
+ * p2pdma_get_live - count @nr users on a provider that is not going away
+ * @pdev: the provider
+ * @nr: number of counts to take
+ *
+ * Return: the provider's state, or NULL if @pdev has no P2P memory or is
+ * being removed.
+ */
+struct pci_p2pdma *p2pdma_get_live(struct pci_dev *pdev, unsigned int nr)
+{
+	struct pci_p2pdma *p2p;
+
+	rcu_read_lock();
+	p2p = rcu_dereference(pdev->p2pdma);
+	if (p2p && percpu_ref_tryget_live_rcu(&p2p->users)) {
+		if (nr > 1)
+			percpu_ref_get_many(&p2p->users, nr - 1);
+	} else {
+		p2p = NULL;
+	}
+	rcu_read_unlock();
+	return p2p;
+}
+
+/**
+ * p2pdma_pool_alloc - carve @size bytes out of a provider's pool
+ * @p2p: provider state, with the caller's counts already taken
+ * @size: bytes wanted
+ *
+ * Return: kernel address of the memory or NULL.
+ */
+void *p2pdma_pool_alloc(struct pci_p2pdma *p2p, size_t size)
+{
+	void *addr = (void *)gen_pool_alloc(p2p->pool, size);
+
+	if (!addr)
+		trace_pci_p2pdma_alloc_fail(p2p->pdev, size,
+					    gen_pool_avail(p2p->pool));
+	return addr;
+}
+
+static void p2pdma_wait_for_users(struct pci_p2pdma *p2p)
+{
+	percpu_ref_kill(&p2p->users);
+	while (!wait_for_completion_timeout(&p2p->users_gone, 10 * HZ))
+		pci_warn(p2p->pdev, "removal waits for drivers to free their P2P memory (%zu bytes still allocated)\n",
+			 gen_pool_size(p2p->pool) - gen_pool_avail(p2p->pool));
+	/* The last user page may have been queued just before the kill. */
+	flush_work(&p2p->free_work);
+}
+
+static void p2pdma_release_ranges(struct pci_p2pdma *p2p)
+{
+	struct p2pdma_range *range, *tmp;
+
+	list_for_each_entry_safe(range, tmp, &p2p->ranges, node) {
+		memunmap_pages(&range->pgmap);
+		list_del(&range->node);
+		kfree(range);
+	}
+}
+
+/*
+ * Undo everything pci_p2pdma_add_resource() did, in the order that keeps
+ * every user safe: no new users, no user mappings, no kernel users, no
+ * pages, no state.
+ */
+static void p2pdma_teardown(void *data)
+{
+	struct pci_dev *pdev = data;
+	struct pci_p2pdma *p2p;
+
+	/* Only the teardown changes the pointer from here on. */
+	p2p = rcu_dereference_protected(pdev->p2pdma, 1);
+	WRITE_ONCE(p2p->published, false);
+	trace_pci_p2pdma_provider_remove(pdev, gen_pool_size(p2p->pool));
+	/* Removing the group zaps user mappings: later accesses get SIGBUS. */
+	sysfs_remove_group(&pdev->dev.kobj, &p2pmem_group);
+	p2pdma_wait_for_users(p2p);
+	p2pdma_release_ranges(p2p);
+
+	RCU_INIT_POINTER(pdev->p2pdma, NULL);
+	synchronize_rcu();
+	p2pdma_topology_changed();
+	xa_destroy(&p2p->verdicts);
+	percpu_ref_exit(&p2p->users);
+	gen_pool_destroy(p2p->pool);
+	kfree(p2p);
+}
+
+static struct pci_p2pdma *p2pdma_create(struct pci_dev *pdev)
+{
+	struct pci_p2pdma *p2p;
+	int ret;
+
+	p2p = kzalloc(sizeof(*p2p), GFP_KERNEL);
+	if (!p2p)
+		return ERR_PTR(-ENOMEM);
+
+	p2p->pdev = pdev;
+	INIT_LIST_HEAD(&p2p->ranges);
+	init_llist_head(&p2p->freed);
+	INIT_WORK(&p2p->free_work, p2pdma_return_freed);
+	init_completion(&p2p->users_gone);
+	xa_init(&p2p->verdicts);
+
+	ret = -ENOMEM;
+	p2p->pool = gen_pool_create(PAGE_SHIFT, dev_to_node(&pdev->dev));
+	if (!p2p->pool)
+		goto err_free;
+	ret = percpu_ref_init(&p2p->users, p2pdma_users_released, 0,
+			      GFP_KERNEL);
+	if (ret)
+		goto err_pool;
+	ret = sysfs_create_group(&pdev->dev.kobj, &p2pmem_group);
+	if (ret)
+		goto err_ref;
+
+	rcu_assign_pointer(pdev->p2pdma, p2p);
+	ret = devm_add_action_or_reset(&pdev->dev, p2pdma_teardown, pdev);
+	if (ret)
+		return ERR_PTR(ret);
+	return p2p;
+
+err_ref:
+	percpu_ref_exit(&p2p->users);
+err_pool:
+	gen_pool_destroy(p2p->pool);
+err_free:
+	kfree(p2p);
+	return ERR_PTR(ret);
+}
+
+static int p2pdma_check_range(struct pci_dev *pdev, int bar, size_t *size,
+			      u64 offset)
+{
+	resource_size_t len;
+
+	if (bar < 0 || bar >= PCI_STD_NUM_BARS) {
+		pci_err(pdev, "P2P memory: BAR %d does not exist\n", bar);
+		return -EINVAL;
+	}
+	len = pci_resource_len(pdev, bar);
+	if (!len || !(pci_resource_flags(pdev, bar) & IORESOURCE_MEM)) {
+		pci_err(pdev, "P2P memory: BAR %d is not a memory BAR\n", bar);
+		return -EINVAL;
+	}
+	if (offset >= len) {
+		pci_err(pdev, "P2P memory: offset %#llx is past the end of BAR %d (%pa bytes)\n",
+			offset, bar, &len);
+		return -EINVAL;
+	}
+	if (!*size)
+		*size = len - offset;
+	if (*size > len - offset) {
+		pci_err(pdev, "P2P memory: %zu bytes at offset %#llx do not fit in BAR %d (%pa bytes)\n",
+			*size, offset, bar, &len);
+		return -EINVAL;
+	}
+	if (!PAGE_ALIGNED(pci_resource_start(pdev, bar) + offset) ||
+	    !PAGE_ALIGNED(*size)) {
+		pci_err(pdev, "P2P memory: range at offset %#llx, %zu bytes, of BAR %d is not page aligned\n",
+			offset, *size, bar);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int p2pdma_add_range(struct pci_p2pdma *p2p, int bar, size_t size,
+			    u64 offset)
+{
+	struct pci_dev *pdev = p2p->pdev;
+	int node = dev_to_node(&pdev->dev);
+	struct p2pdma_range *range;
+	void *addr;
+	int ret;
+
+	range = kzalloc(sizeof(*range), GFP_KERNEL);
+	if (!range)
+		return -ENOMEM;
+
+	range->provider = pdev;
+	range->bus_offset = pci_bus_address(pdev, bar) -
+			    pci_resource_start(pdev, bar);
+	range->pgmap.type = MEMORY_DEVICE_PCI_P2PDMA;
+	range->pgmap.ops = &p2pdma_pgmap_ops;
+	range->pgmap.nr_range = 1;
+	range->pgmap.range.start = pci_resource_start(pdev, bar) + offset;
+	range->pgmap.range.end = range->pgmap.range.start + size - 1;
+
+	addr = memremap_pages(&range->pgmap, node);
+	if (IS_ERR(addr)) {
+		ret = PTR_ERR(addr);
+		pci_err(pdev, "P2P memory: no struct pages for BAR %d range %pr: %d\n",
+			bar, &range->pgmap.range, ret);
+		kfree(range);
+		return ret;
+	}
+
+	ret = gen_pool_add_owner(p2p->pool, (unsigned long)addr,
+				 range->pgmap.range.start, size, node, range);
+	if (ret) {
+		memunmap_pages(&range->pgmap);
+		kfree(range);
+		return ret;
+	}
+	list_add_tail(&range->node, &p2p->ranges);
+	return 0;
+}
+
+/**
+ * pci_p2pdma_add_resource - offer part of a BAR as P2P memory
+ * @pdev: the provider
+ * @bar: index of a memory BAR
+ * @size: bytes to offer; 0 offers the rest of the BAR from @offset
+ * @offset: where the range starts within the BAR
+ *
+ * The range gets struct pages and joins the provider's allocator.  A device
+ * may offer several ranges, from one BAR or several.  Everything is undone
+ * when the provider's driver unbinds.  The memory is not offered to other
+ * drivers until pci_p2pmem_publish().
+ *
+ * Return: 0 on success; -EINVAL for a BAR that is not memory or a range that
+ * is outside the BAR or not page aligned, with nothing changed; another
+ * negative errno if the pages cannot be set up.
+ */
+int pci_p2pdma_add_resource(struct pci_dev *pdev, int bar, size_t size,
+			    u64 offset)
+{
+	struct pci_p2pdma *p2p;
+	bool created = false;
+	int ret;
+
+	ret = p2pdma_check_range(pdev, bar, &size, offset);
+	if (ret)
+		return ret;
+
+	mutex_lock(&p2pdma_setup_lock);
+	p2p = rcu_dereference_protected(pdev->p2pdma,
+					lockdep_is_held(&p2pdma_setup_lock));
+	if (!p2p) {
+		p2p = p2pdma_create(pdev);
+		if (IS_ERR(p2p)) {
+			ret = PTR_ERR(p2p);
+			goto out;
+		}
+		created = true;
+	}
+
+	ret = p2pdma_add_range(p2p, bar, size, offset);
+	if (ret) {
+		if (created)
+			devm_release_action(&pdev->dev, p2pdma_teardown, pdev);
+		goto out;
+	}
+	pci_info(pdev, "P2P memory: %zu bytes from BAR %d at offset %#llx\n",
+		 size, bar, offset);
+	trace_pci_p2pdma_provider_add(pdev, bar, size, offset);
+out:
+	mutex_unlock(&p2pdma_setup_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(pci_p2pdma_add_resource);
+
+/**
+ * pci_alloc_p2pmem - allocate P2P memory from a provider
+ * @pdev: the provider
+ * @size: bytes wanted (rounded up to whole pages)
+ *
+ * The allocation keeps the provider's memory in place until it is freed
+ * with pci_free_p2pmem(); removal of the provider waits for that.
+ *
+ * Return: kernel address of the memory, or NULL if @pdev has no P2P memory,
+ * is going away, or has not enough left.
+ */
+void *pci_alloc_p2pmem(struct pci_dev *pdev, size_t size)
+{
+	struct pci_p2pdma *p2p = p2pdma_get_live(pdev, 1);
+	void *addr;
+
+	if (!p2p)
+		return NULL;
+	addr = p2pdma_pool_alloc(p2p, size);
+	if (!addr)
+		percpu_ref_put(&p2p->users);
+	return addr;
+}
+EXPORT_SYMBOL_GPL(pci_alloc_p2pmem);
+
+/**
+ * pci_free_p2pmem - free memory from pci_alloc_p2pmem()
+ * @pdev: the provider it came from
+ * @addr: address pci_alloc_p2pmem() returned
+ * @size: size that was asked for
+ */
+void pci_free_p2pmem(struct pci_dev *pdev, void *addr, size_t size)
+{
+	/* The allocation holds a count, so the state cannot go away. */
+	struct pci_p2pdma *p2p = rcu_dereference_protected(pdev->p2pdma, 1);
+
+	gen_pool_free(p2p->pool, (unsigned long)addr, size);
+	percpu_ref_put(&p2p->users);
+}
+EXPORT_SYMBOL_GPL(pci_free_p2pmem);
+
+/**
+ * pci_p2pmem_virt_to_bus - PCI bus address of P2P memory
+ * @pdev: the provider
+ * @addr: address inside memory allocated from @pdev
+ *
+ * This is the address a peer puts on the bus to reach @addr when the two
+ * devices talk by bus address.
+ *
+ * Return: the bus address, or 0 if @addr is not P2P memory of @pdev.
+ */
+pci_bus_addr_t pci_p2pmem_virt_to_bus(struct pci_dev *pdev, void *addr)
+{
+	struct p2pdma_range *range;
+	struct page *page;
+
+	if (!addr || !virt_addr_valid(addr))
+		return 0;
+	page = virt_to_page(addr);
+	if (!is_pci_p2pdma_page(page))
+		return 0;
+	range = to_p2pdma_range(page->pgmap);
+	if (range->provider != pdev)
+		return 0;
+	return virt_to_phys(addr) + range->bus_offset;
+}
+EXPORT_SYMBOL_GPL(pci_p2pmem_virt_to_bus);
+
+/**
+ * pci_p2pmem_alloc_sgl - allocate P2P memory described by a scatterlist
+ * @pdev: the provider
+ * @nents: set to the number of entries of the returned list
+ * @length: bytes wanted
+ *
+ * Return: a list to free with pci_p2pmem_free_sgl(), or NULL.
+ */
+struct scatterlist *pci_p2pmem_alloc_sgl(struct pci_dev *pdev,
+					 unsigned int *nents, u32 length)
+{
+	struct scatterlist *sg;
+	void *addr;
+
+	sg = kmalloc(sizeof(*sg), GFP_KERNEL);
+	if (!sg)
+		return NULL;
+
+	addr = pci_alloc_p2pmem(pdev, length);
+	if (!addr) {
+		kfree(sg);
+		return NULL;
+	}
+	sg_init_one(sg, addr, length);
+	*nents = 1;
+	return sg;
+}
+EXPORT_SYMBOL_GPL(pci_p2pmem_alloc_sgl);
+
+/**
+ * pci_p2pmem_free_sgl - free a list from pci_p2pmem_alloc_sgl()
+ * @pdev: the provider it came from
+ * @sgl: the list
+ */
+void pci_p2pmem_free_sgl(struct pci_dev *pdev, struct scatterlist *sgl)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, INT_MAX, i) {
+		if (!sg)
+			break;
+		pci_free_p2pmem(pdev, sg_virt(sg), sg->length);
+	}
+	kfree(sgl);
+}
+EXPORT_SYMBOL_GPL(pci_p2pmem_free_sgl);
+
+/**
+ * pci_p2pmem_publish - offer a provider's memory to other drivers
+ * @pdev: the provider
+ * @publish: offer it (true) or withdraw the offer (false)
+ *
+ * Published providers are what pci_p2pmem_find_many() chooses from and what
+ * pci_p2pdma_enable_store() accepts by name.  Withdrawing does not affect
+ * memory already allocated.
+ */
+void pci_p2pmem_publish(struct pci_dev *pdev, bool publish)
+{
+	struct pci_p2pdma *p2p;
+
+	rcu_read_lock();
+	p2p = rcu_dereference(pdev->p2pdma);
+	if (p2p)
+		WRITE_ONCE(p2p->published, publish);
+	rcu_read_unlock();
+}
+EXPORT_SYMBOL_GPL(pci_p2pmem_publish);
+
+/**
+ * pci_has_p2pmem - does a device offer published P2P memory
+ * @pdev: the device
+ *
+ * Return: true if @pdev registered P2P memory and published it.
+ */
+bool pci_has_p2pmem(struct pci_dev *pdev)
+{
+	struct pci_p2pdma *p2p;
+	bool published;
+
+	rcu_read_lock();
+	p2p = rcu_dereference(pdev->p2pdma);
+	published = p2p && READ_ONCE(p2p->published);
+	rcu_read_unlock();
+	return published;
+}
+EXPORT_SYMBOL_GPL(pci_has_p2pmem);
+
+/**
+ * pci_p2pdma_distance_many - can a provider serve every client, how far
+ * @provider: device that exposes the memory
+ * @clients: devices that will DMA to or from it
+ * @num_clients: number of @clients
+ * @verbose: print to dmesg why a client cannot reach @provider
+ *
+ * A client that is not a PCI device is judged by the PCI device above it
+ * (an NVMe controller's or a block device's parent, for instance).
+ *
+ * Return: the sum of the clients' distances (ports crossed) to @provider,
+ * or -1 if any of them cannot do P2P DMA with it.
+ */
+int pci_p2pdma_distance_many(struct pci_dev *provider, struct device **clients,
+			     int num_clients, bool verbose)
+{
+	bool unreachable = false;
+	int i, total = 0;
+
+	if (num_clients <= 0)
+		return -1;
+
+	for (i = 0; i < num_clients; i++) {
+		struct pci_dev *client = p2pdma_pci_dev_of(clients[i]);
+		struct p2pdma_verdict v = { PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
+
+		if (client)
+			v = p2pdma_verdict_of(provider, client);
+		if (v.map == PCI_P2PDMA_MAP_NOT_SUPPORTED) {
+			unreachable = true;
+			if (verbose) {
+				DECLARE_SEQ_BUF(why, 256);
+
+				p2pdma_explain(provider, clients[i], &why);
+				pci_warn(provider, "%s\n", seq_buf_str(&why));
+			}
+		} else {
+			total += v.distance;
+		}
+	}
+	return unreachable ? -1 : total;
+}
+EXPORT_SYMBOL_GPL(pci_p2pdma_distance_many);
+
+/**
+ * pci_p2pmem_find_many - pick the published provider closest to all clients
+ * @clients: devices that will DMA to or from the memory
+ * @num_clients: number of @clients
+ *
+ * Among providers at the same smallest distance one is chosen at random, so
+ * that load spreads over equivalent providers.
+ *
+ * Return: a referenced provider (release it with pci_dev_put()), or NULL if
+ * no published provider can serve every client.
+ */
+struct pci_dev *pci_p2pmem_find_many(struct device **clients, int num_clients)
+{
+	struct pci_dev *pdev = NULL, *best = NULL;
+	int best_dist = INT_MAX;
+	unsigned int ties = 0;
+
+	while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev))) {
+		int dist;
+
+		if (!pci_has_p2pmem(pdev))
+			continue;
+		dist = pci_p2pdma_distance_many(pdev, clients, num_clients,
+						false);
+		if (dist < 0 || dist > best_dist)
+			continue;
+		if (dist < best_dist) {
+			best_dist = dist;
+			ties = 0;
+		}
+		/* Reservoir sampling: each of n ties wins with chance 1/n. */
+		if (get_random_u32_below(++ties) == 0) {
+			pci_dev_put(best);
+			best = pci_dev_get(pdev);
+		}
+	}
+	return best;
+}
+EXPORT_SYMBOL_GPL(pci_p2pmem_find_many);
+
+static int p2pdma_provider_by_name(const char *name, struct pci_dev **p2p_dev)
+{
+	struct device *dev;
+	struct pci_dev *pdev;
+
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
+	if (!dev)
+		return -ENOENT;
+	pdev = to_pci_dev(dev);
+	if (!pci_has_p2pmem(pdev)) {
+		pci_err(pdev, "has no published P2P memory and cannot be used as a P2P provider\n");
+		pci_dev_put(pdev);
+		return -ENODEV;
+	}
+	*p2p_dev = pdev;
+	return 0;
+}
+
+/**
+ * pci_p2pdma_enable_store - parse a "use P2P memory" configuration string
+ * @page: the string written by the user
+ * @p2p_dev: set to the chosen provider (referenced) or NULL
+ * @use_p2pdma: set to whether P2P memory is to be used
+ *
+ * Accepts a boolean ("0", "1", "y", "n", "on", "off", ...) to turn P2P
+ * memory off or on with automatic choice of provider, or the PCI name of a
+ * device with published P2P memory to use that device.
+ *
+ * Return: 0 on success; -ENODEV for a PCI device without published P2P
+ * memory; -EINVAL for a string that is neither a boolean nor a PCI device
+ * name.  Nothing is changed on error.
+ */
+int pci_p2pdma_enable_store(const char *page, struct pci_dev **p2p_dev,
+			    bool *use_p2pdma)
+{
+	char name[32];
+	bool enable;
+	int ret;
+
+	strscpy(name, page, sizeof(name));
+	strim(name);
+	if (!*name) {
+		pr_err("empty P2P memory setting; write 0, 1 or the name of a PCI device with published P2P memory\n");
+		return -EINVAL;
+	}
+
+	/* Names first: "0000:01:00.0" would also parse as boolean false. */
+	ret = p2pdma_provider_by_name(name, p2p_dev);
+	if (ret != -ENOENT) {
+		if (!ret)
+			*use_p2pdma = true;
+		return ret;
+	}
+	if (kstrtobool(name, &enable)) {
+		pr_err("'%s' is neither a boolean nor a PCI device; write 0, 1 or the name of a PCI device with published P2P memory\n",
+		       name);
+		return -EINVAL;
+	}
+	*use_p2pdma = enable;
+	*p2p_dev = NULL;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pci_p2pdma_enable_store);
+
+/**
+ * pci_p2pdma_enable_show - format a "use P2P memory" setting
+ * @page: buffer of at least PAGE_SIZE bytes
+ * @p2p_dev: provider chosen by name, or NULL
+ * @use_p2pdma: whether P2P memory is used
+ *
+ * The output reads back in pci_p2pdma_enable_store().
+ *
+ * Return: number of bytes written to @page.
+ */
+ssize_t pci_p2pdma_enable_show(char *page, struct pci_dev *p2p_dev,
+			       bool use_p2pdma)
+{
+	if (use_p2pdma && p2p_dev)
+		return scnprintf(page, PAGE_SIZE, "%s\n", pci_name(p2p_dev));
+	return scnprintf(page, PAGE_SIZE, "%d\n", use_p2pdma);
+}
+EXPORT_SYMBOL_GPL(pci_p2pdma_enable_show);

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internals shared by the P2PDMA provider, topology and sysfs code.
+ * Nothing here is API: drivers use <linux/pci-p2pdma.h>.
+ */
+#ifndef _DRIVERS_PCI_P2PDMA_H
+#define _DRIVERS_PCI_P2PDMA_H
+
+#include <linux/completion.h>
+#include <linux/genalloc.h>
+#include <linux/llist.h>
+#include <linux/memremap.h>
+#include <linux/mutex.h>
+#include <linux/pci-p2pdma.h>
+#include <linux/percpu-refcount.h>
+#include <linux/seq_buf.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+/**
+ * struct pci_p2pdma - a provider's P2P memory
+ * @pool: allocator over every registered range
+ * @users: one count per outstanding allocation and per page mapped to user
+ *	space; killed when the provider goes away so new allocations fail
+ * @users_gone: completed once @users drops to zero after the kill
+ * @verdicts: map type and distance per client, see p2pdma-topology.c
+ * @ranges: the registered &struct p2pdma_range, in order of registration
+ * @freed: pages user space let go of, waiting for an RCU grace period
+ * @free_work: returns @freed to @pool
+ * @pdev: the provider
+ * @published: offered to orchestrators by pci_p2pmem_find_many()
+ */
+struct pci_p2pdma {
+	struct gen_pool *pool;
+	struct percpu_ref users;
+	struct completion users_gone;
+	struct xarray verdicts;
+	struct list_head ranges;
+	struct llist_head freed;
+	struct work_struct free_work;
+	struct pci_dev *pdev;
+	bool published;
+};
+
+/**
+ * struct p2pdma_range - one BAR range with ZONE_DEVICE pages
+ * @pgmap: the pages; every P2P page's ->pgmap points here
+ * @provider: device whose BAR this is
+ * @bus_offset: PCI bus address minus CPU physical address of the BAR
+ * @node: entry in &pci_p2pdma.ranges
+ */
+struct p2pdma_range {
+	struct dev_pagemap pgmap;
+	struct pci_dev *provider;
+	u64 bus_offset;
+	struct list_head node;
+};
+
+static inline struct p2pdma_range *to_p2pdma_range(struct dev_pagemap *pgmap)
+{
+	return container_of(pgmap, struct p2pdma_range, pgmap);
+}
+
+/**
+ * struct p2pdma_verdict - how a client reaches a provider
+ * @map: the map type
+ * @distance: ports the transfer crosses, or -1 when @map is
+ *	%PCI_P2PDMA_MAP_NOT_SUPPORTED
+ */
+struct p2pdma_verdict {
+	enum pci_p2pdma_map_type map;
+	int distance;
+};
+
+/* p2pdma-topology.c */
+/* The PCI device at or above @dev; no reference taken, valid while @dev is. */
+struct pci_dev *p2pdma_pci_dev_of(struct device *dev);
+struct p2pdma_verdict p2pdma_judge(struct pci_dev *provider,
+				   struct pci_dev *client, struct seq_buf *why);
+struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
+					struct pci_dev *client);
+void p2pdma_explain(struct pci_dev *provider, struct device *client,
+		    struct seq_buf *out);
+int p2pdma_allow_host_bridge(u16 vendor, u16 device, bool same_host_bridge);
+void p2pdma_forget_host_bridge(u16 vendor, u16 device);
+void p2pdma_topology_changed(void);
+
+/* p2pdma-sysfs.c */
+extern const struct attribute_group p2pmem_group;
+
+/* p2pdma.c */
+struct pci_p2pdma *p2pdma_get_live(struct pci_dev *pdev, unsigned int nr);
+void *p2pdma_pool_alloc(struct pci_p2pdma *p2p, size_t size);
+void p2pdma_user_page_free(struct page *page);
+
+#endif /* _DRIVERS_PCI_P2PDMA_H */

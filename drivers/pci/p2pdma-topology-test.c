@@ -1,0 +1,683 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the P2PDMA topology rules: which (provider, client) pairs
+ * can do peer-to-peer DMA, how the client must address the provider, how far
+ * apart they are, what the explanation says, and that cached verdicts follow
+ * changes.
+ *
+ * Every case runs on emulated PCI Express hierarchies (p2pdma-test-fabric.c)
+ * enumerated by the real PCI core.  Distances count the links between the
+ * two functions along the path the traffic takes: up to the nearest common
+ * bridge, or through the host bridge, which counts as one more hop per side.
+ */
+#include <kunit/device.h>
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <linux/device.h>
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
+#include <linux/seq_buf.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#ifdef CONFIG_X86
+#include <asm/processor.h>
+#endif
+
+#include "p2pdma.h"
+#include "p2pdma-test-fabric.h"
+
+/*
+ * Made-up host bridge IDs: a real one on the machine running the tests
+ * could be on the built-in allow-list.  Each case has its own device ID so
+ * that an allow-list entry a case leaks cannot make another case pass.
+ */
+#define HB_VENDOR		0xfff1
+
+/* Redirect bits a case sets when it asks for ACS on a port. */
+#define ACS_REDIRECT		(PCI_ACS_RR | PCI_ACS_CR)
+
+#define EXPLAIN_SIZE		1024
+
+#define NODE(_name, _parent, _kind, _devfn, ...)			\
+	{ .name = _name, .parent = _parent, .kind = P2PDMA_TEST_##_kind, \
+	  .devfn = _devfn, __VA_ARGS__ }
+
+#define TOPO(_host_device, _nodes)					\
+	{ .host_vendor = HB_VENDOR, .host_device = _host_device,	\
+	  .nodes = _nodes }
+
+#define TOPO_NO_HOST(_nodes)	{ .nodes = _nodes }
+
+/* A root port above a device with two functions. */
+static const struct p2pdma_test_node mf_nodes[] = {
+	NODE("rp", -1, ROOT_PORT, PCI_DEVFN(1, 0)),
+	NODE("fn0", 0, ENDPOINT, PCI_DEVFN(0, 0), .multifunction = true,
+	     .bar_size = SZ_2M),
+	NODE("fn1", 0, ENDPOINT, PCI_DEVFN(0, 1), .multifunction = true,
+	     .bar_size = SZ_2M),
+	{}
+};
+
+/* A switch below a root port, an endpoint on each downstream port. */
+static const struct p2pdma_test_node switch_nodes[] = {
+	NODE("rp", -1, ROOT_PORT, PCI_DEVFN(1, 0), .acs = true),
+	NODE("up", 0, SWITCH_UP, PCI_DEVFN(0, 0)),
+	NODE("dn0", 1, SWITCH_DOWN, PCI_DEVFN(0, 0), .acs = true),
+	NODE("dn1", 1, SWITCH_DOWN, PCI_DEVFN(1, 0), .acs = true),
+	NODE("dn2", 1, SWITCH_DOWN, PCI_DEVFN(2, 0), .acs = true),
+	NODE("ep0", 2, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
+	NODE("ep1", 3, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
+	NODE("ep2", 4, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
+	{}
+};
+
+/* ep_a below one switch, ep_b below a second switch below the first. */
+static const struct p2pdma_test_node nested_nodes[] = {
+	NODE("rp", -1, ROOT_PORT, PCI_DEVFN(1, 0)),
+	NODE("up1", 0, SWITCH_UP, PCI_DEVFN(0, 0)),
+	NODE("dn1a", 1, SWITCH_DOWN, PCI_DEVFN(0, 0), .acs = true),
+	NODE("dn1b", 1, SWITCH_DOWN, PCI_DEVFN(1, 0), .acs = true),
+	NODE("ep_a", 2, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
+	NODE("up2", 3, SWITCH_UP, PCI_DEVFN(0, 0)),
+	NODE("dn2a", 5, SWITCH_DOWN, PCI_DEVFN(0, 0), .acs = true),
+	NODE("ep_b", 6, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
+	{}
+};
+
+/* An endpoint on each of two root ports. */
+static const struct p2pdma_test_node two_rp_nodes[] = {
+	NODE("rp0", -1, ROOT_PORT, PCI_DEVFN(1, 0), .acs = true),
+	NODE("rp1", -1, ROOT_PORT, PCI_DEVFN(2, 0), .acs = true),
+	NODE("ep0", 0, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
+	NODE("ep1", 1, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
+	{}
+};
+
+/*
+ * The same without a host bridge function at 00.0: the root ports' IDs then
+ * stand for the host bridge.
+ */
+static const struct p2pdma_test_node rp_allowed_nodes[] = {
+	NODE("rp0", -1, ROOT_PORT, PCI_DEVFN(1, 0),
+	     .vendor = HB_VENDOR, .device = 0x0109),
+	NODE("rp1", -1, ROOT_PORT, PCI_DEVFN(2, 0),
+	     .vendor = HB_VENDOR, .device = 0x0109),
+	NODE("ep0", 0, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
+	NODE("ep1", 1, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
+	{}
+};
+
+static const struct p2pdma_test_node rp_unknown_nodes[] = {
+	NODE("rp0", -1, ROOT_PORT, PCI_DEVFN(1, 0),
+	     .vendor = HB_VENDOR, .device = 0x010a),
+	NODE("rp1", -1, ROOT_PORT, PCI_DEVFN(2, 0),
+	     .vendor = HB_VENDOR, .device = 0x010a),
+	NODE("ep0", 0, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
+	NODE("ep1", 1, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
+	{}
+};
+
+/* One endpoint below one root port, to put in a host bridge of its own. */
+static const struct p2pdma_test_node one_rp_nodes[] = {
+	NODE("rp", -1, ROOT_PORT, PCI_DEVFN(1, 0)),
+	NODE("ep", 0, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
+	{}
+};
+
+enum p2pdma_client_kind {
+	CLIENT_PCI,		/* the node itself */
+	CLIENT_NON_PCI,		/* a device with no PCI device above it */
+	CLIENT_PCI_CHILD,	/* a non-PCI device below the node */
+};
+
+/**
+ * struct p2pdma_topo_case - one pair on one or two emulated hierarchies
+ * @name: description of the case
+ * @topo: hierarchy of the provider, and of the client unless @topo2 is set
+ * @topo2: hierarchy below a second host bridge holding the client, if
+ *	@topo2.nodes is set
+ * @provider: node of @topo providing the memory
+ * @client: node of the client (or of its PCI parent)
+ * @client_kind: what the client is
+ * @acs: ports of @topo whose ACS control is set to @acs_ctrl
+ * @acs_ctrl: ACS control bits to set, %ACS_REDIRECT if 0
+ * @allow_device: if not 0, allow-list host bridge %HB_VENDOR:@allow_device
+ * @allow_same: ...only for traffic between its own root ports
+ * @map: expected map type
+ * @distance: expected distance
+ * @why: substring the explanation must contain, or NULL
+ * @why_host: the explanation must name the provider's host bridge ID
+ * @why_acs: the explanation must name the @acs ports and say how to boot
+ *	without their redirection
+ */
+struct p2pdma_topo_case {
+	const char *name;
+	struct p2pdma_test_topology topo;
+	struct p2pdma_test_topology topo2;
+	const char *provider;
+	const char *client;
+	enum p2pdma_client_kind client_kind;
+	const char *acs[2];
+	u16 acs_ctrl;
+	u16 allow_device;
+	bool allow_same;
+	enum pci_p2pdma_map_type map;
+	int distance;
+	const char *why;
+	bool why_host;
+	bool why_acs;
+};
+
+#define BUS_ADDR	PCI_P2PDMA_MAP_BUS_ADDR
+#define THRU_HB		PCI_P2PDMA_MAP_THRU_HOST_BRIDGE
+#define NOT_SUPPORTED	PCI_P2PDMA_MAP_NOT_SUPPORTED
+
+static const struct p2pdma_topo_case p2pdma_topo_cases[] = {
+	{
+		.name = "provider is the client",
+		.topo = TOPO(0x0101, switch_nodes),
+		.provider = "ep0", .client = "ep0",
+		.map = BUS_ADDR, .distance = 0,
+	}, {
+		.name = "two functions of one device",
+		.topo = TOPO(0x0102, mf_nodes),
+		.provider = "fn0", .client = "fn1",
+		.map = BUS_ADDR, .distance = 2,
+	}, {
+		.name = "two downstream ports of one switch",
+		.topo = TOPO(0x0103, switch_nodes),
+		.provider = "ep0", .client = "ep1",
+		.map = BUS_ADDR, .distance = 4,
+	}, {
+		.name = "nested switches",
+		.topo = TOPO(0x0104, nested_nodes),
+		.provider = "ep_a", .client = "ep_b",
+		.map = BUS_ADDR, .distance = 6,
+	}, {
+		.name = "nested switches, provider deeper",
+		.topo = TOPO(0x0105, nested_nodes),
+		.provider = "ep_b", .client = "ep_a",
+		.map = BUS_ADDR, .distance = 6,
+	}, {
+		.name = "two root ports of an allowed host bridge",
+		.topo = TOPO(0x0106, two_rp_nodes),
+		.provider = "ep0", .client = "ep1",
+		.allow_device = 0x0106,
+		.map = THRU_HB, .distance = 4,
+	}, {
+		.name = "two root ports of a host bridge allowed within itself",
+		.topo = TOPO(0x0107, two_rp_nodes),
+		.provider = "ep0", .client = "ep1",
+		.allow_device = 0x0107, .allow_same = true,
+		.map = THRU_HB, .distance = 4,
+	}, {
+		.name = "two root ports of an unknown host bridge",
+		.topo = TOPO(0x0108, two_rp_nodes),
+		.provider = "ep0", .client = "ep1",
+		.map = NOT_SUPPORTED, .distance = -1, .why_host = true,
+	}, {
+		.name = "no 00.0, allowed root port",
+		.topo = TOPO_NO_HOST(rp_allowed_nodes),
+		.provider = "ep0", .client = "ep1",
+		.allow_device = 0x0109,
+		.map = THRU_HB, .distance = 4,
+	}, {
+		.name = "no 00.0, unknown root port",
+		.topo = TOPO_NO_HOST(rp_unknown_nodes),
+		.provider = "ep0", .client = "ep1",
+		.map = NOT_SUPPORTED, .distance = -1, .why_host = true,
+	}, {
+		.name = "two host bridges allowed within themselves",
+		.topo = TOPO(0x010b, one_rp_nodes),
+		.topo2 = TOPO(0x010b, one_rp_nodes),
+		.provider = "ep", .client = "ep",
+		.allow_device = 0x010b, .allow_same = true,
+		.map = NOT_SUPPORTED, .distance = -1, .why_host = true,
+	}, {
+		.name = "two host bridges allowed across",
+		.topo = TOPO(0x010c, one_rp_nodes),
+		.topo2 = TOPO(0x010c, one_rp_nodes),
+		.provider = "ep", .client = "ep",
+		.allow_device = 0x010c,
+		.map = THRU_HB, .distance = 4,
+	}, {
+		.name = "two unknown host bridges",
+		.topo = TOPO(0x010d, one_rp_nodes),
+		.topo2 = TOPO(0x010d, one_rp_nodes),
+		.provider = "ep", .client = "ep",
+		.map = NOT_SUPPORTED, .distance = -1, .why_host = true,
+	}, {
+		.name = "ACS redirect on the path, allowed host bridge",
+		.topo = TOPO(0x010e, switch_nodes),
+		.provider = "ep0", .client = "ep1", .acs = { "dn0" },
+		.allow_device = 0x010e,
+		.map = THRU_HB, .distance = 8, .why_acs = true,
+	}, {
+		.name = "ACS redirect on the path, unknown host bridge",
+		.topo = TOPO(0x010f, switch_nodes),
+		.provider = "ep0", .client = "ep1", .acs = { "dn1" },
+		.map = NOT_SUPPORTED, .distance = -1,
+		.why_acs = true, .why_host = true,
+	}, {
+		.name = "ACS redirect on both downstream ports of the path",
+		.topo = TOPO(0x0110, switch_nodes),
+		.provider = "ep0", .client = "ep1", .acs = { "dn0", "dn1" },
+		.allow_device = 0x0110,
+		.map = THRU_HB, .distance = 8, .why_acs = true,
+	}, {
+		.name = "ACS redirect on the root port above the switch",
+		.topo = TOPO(0x0111, switch_nodes),
+		.provider = "ep0", .client = "ep1", .acs = { "rp" },
+		.map = BUS_ADDR, .distance = 4,
+	}, {
+		.name = "ACS redirect on a port off the path",
+		.topo = TOPO(0x0112, switch_nodes),
+		.provider = "ep0", .client = "ep1", .acs = { "dn2" },
+		.map = BUS_ADDR, .distance = 4,
+	}, {
+		.name = "ACS without redirection on the path",
+		.topo = TOPO(0x0113, switch_nodes),
+		.provider = "ep0", .client = "ep1", .acs = { "dn0", "dn1" },
+		.acs_ctrl = PCI_ACS_SV | PCI_ACS_UF,
+		.map = BUS_ADDR, .distance = 4,
+	}, {
+		.name = "ACS egress control on the path",
+		.topo = TOPO(0x0114, switch_nodes),
+		.provider = "ep0", .client = "ep1", .acs = { "dn1" },
+		.acs_ctrl = PCI_ACS_EC,
+		.map = NOT_SUPPORTED, .distance = -1, .why_acs = true,
+	}, {
+		.name = "ACS redirect in a nested switch, allowed host bridge",
+		.topo = TOPO(0x0115, nested_nodes),
+		.provider = "ep_a", .client = "ep_b", .acs = { "dn2a" },
+		.allow_device = 0x0115,
+		.map = THRU_HB, .distance = 10, .why_acs = true,
+	}, {
+		.name = "client is not a PCI device",
+		.topo = TOPO(0x0116, switch_nodes),
+		.provider = "ep0", .client_kind = CLIENT_NON_PCI,
+		.map = NOT_SUPPORTED, .distance = -1,
+		.why = "not a PCI device",
+	}, {
+		.name = "client below a PCI device",
+		.topo = TOPO(0x0117, switch_nodes),
+		.provider = "ep0", .client = "ep1",
+		.client_kind = CLIENT_PCI_CHILD,
+		.map = BUS_ADDR, .distance = 4,
+	}, {
+		.name = "client below the provider",
+		.topo = TOPO(0x0118, switch_nodes),
+		.provider = "ep0", .client = "ep0",
+		.client_kind = CLIENT_PCI_CHILD,
+		.map = BUS_ADDR, .distance = 0,
+	},
+};
+
+static void p2pdma_topo_case_desc(const struct p2pdma_topo_case *c,
+				  char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(p2pdma_topo, p2pdma_topo_cases, p2pdma_topo_case_desc);
+
+/*
+ * AMD Zen and later forward peer traffic between any root ports, whatever
+ * the allow-list says, so host bridge refusals cannot be seen there.
+ */
+static bool p2pdma_test_cpu_forwards_all(void)
+{
+#ifdef CONFIG_X86
+	return (boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
+		boot_cpu_data.x86_vendor == X86_VENDOR_HYGON) &&
+	       boot_cpu_data.x86 >= 0x17;
+#else
+	return false;
+#endif
+}
+
+static void p2pdma_test_forget(void *data)
+{
+	unsigned long id = (unsigned long)data;
+
+	p2pdma_forget_host_bridge(id >> 16, id & 0xffff);
+}
+
+/* Allow-list a host bridge until the test ends. */
+static void p2pdma_test_allow(struct kunit *test, u16 vendor, u16 device,
+			      bool same_host_bridge)
+{
+	unsigned long id = (unsigned long)vendor << 16 | device;
+
+	KUNIT_ASSERT_EQ(test, p2pdma_allow_host_bridge(vendor, device,
+						       same_host_bridge), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							p2pdma_test_forget,
+							(void *)id), 0);
+}
+
+static struct p2pdma_test_fabric *
+p2pdma_test_fabric(struct kunit *test, const struct p2pdma_test_topology *topo)
+{
+	struct p2pdma_test_fabric *fabric = p2pdma_test_fabric_create(test,
+								      topo);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fabric);
+	return fabric;
+}
+
+static struct pci_dev *p2pdma_test_dev(struct kunit *test,
+				       struct p2pdma_test_fabric *fabric,
+				       const char *name)
+{
+	struct pci_dev *pdev = p2pdma_test_fabric_dev(fabric, name);
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, pdev, "no node %s", name);
+	return pdev;
+}
+
+static void p2pdma_test_child_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(p2pdma_test_unregister, device_unregister,
+			    struct device *);
+
+/*
+ * A device that is not a PCI device but does its DMA through one, as a
+ * block device or an NVMe controller does.
+ */
+static struct device *p2pdma_test_child(struct kunit *test,
+					struct pci_dev *parent)
+{
+	struct device *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	device_initialize(dev);
+	dev->parent = &parent->dev;
+	dev->release = p2pdma_test_child_release;
+	ret = dev_set_name(dev, "%s-p2pdma-child", pci_name(parent));
+	if (!ret)
+		ret = device_add(dev);
+	if (ret) {
+		put_device(dev);
+		KUNIT_FAIL_AND_ABORT(test, "cannot add a child device: %d", ret);
+	}
+	/* Registered after the fabric, so removed before it. */
+	ret = kunit_add_action_or_reset(test, p2pdma_test_unregister, dev);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	return dev;
+}
+
+static char *p2pdma_test_explain(struct kunit *test, struct pci_dev *provider,
+				 struct device *client)
+{
+	char *buf = kunit_kzalloc(test, EXPLAIN_SIZE, GFP_KERNEL);
+	struct seq_buf s;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	seq_buf_init(&s, buf, EXPLAIN_SIZE);
+	p2pdma_explain(provider, client, &s);
+	KUNIT_EXPECT_FALSE(test, seq_buf_has_overflowed(&s));
+	KUNIT_EXPECT_GT(test, seq_buf_used(&s), 0);
+	return buf;
+}
+
+/* "%04x:%04x" of what stands for the host bridge above @pdev. */
+static void p2pdma_test_host_id(struct p2pdma_test_fabric *fabric,
+				struct pci_dev *pdev, char *id, size_t size)
+{
+	struct pci_dev *top = fabric->host ?: pcie_find_root_port(pdev);
+
+	snprintf(id, size, "%04x:%04x", top->vendor, top->device);
+}
+
+static void p2pdma_test_check_why_acs(struct kunit *test,
+				      const struct p2pdma_topo_case *c,
+				      struct p2pdma_test_fabric *fabric,
+				      const char *why)
+{
+	const char *a = pci_name(p2pdma_test_fabric_dev(fabric, c->acs[0]));
+	char ab[64], ba[64];
+
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, a), "explanation: %s", why);
+	if (!c->acs[1]) {
+		snprintf(ab, sizeof(ab), "pci=disable_acs_redir=%s", a);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, ab),
+					  "explanation: %s", why);
+	} else {
+		const char *b = pci_name(p2pdma_test_fabric_dev(fabric,
+								c->acs[1]));
+
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, b),
+					  "explanation: %s", why);
+		/* Either order names both ports in one parameter. */
+		snprintf(ab, sizeof(ab), "pci=disable_acs_redir=%s;%s", a, b);
+		snprintf(ba, sizeof(ba), "pci=disable_acs_redir=%s;%s", b, a);
+		KUNIT_EXPECT_TRUE_MSG(test, strstr(why, ab) || strstr(why, ba),
+				      "explanation: %s", why);
+	}
+}
+
+static void p2pdma_topology_case(struct kunit *test)
+{
+	const struct p2pdma_topo_case *c = test->param_value;
+	struct p2pdma_test_fabric *fabric, *cfabric;
+	struct pci_dev *provider, *pci_client = NULL;
+	struct p2pdma_verdict v;
+	struct device *client;
+	char host_id[16];
+	const char *why;
+	unsigned int i;
+
+	if (c->map == NOT_SUPPORTED && c->client_kind != CLIENT_NON_PCI &&
+	    p2pdma_test_cpu_forwards_all())
+		kunit_skip(test, "this CPU forwards peer traffic between any root ports");
+
+	fabric = p2pdma_test_fabric(test, &c->topo);
+	cfabric = c->topo2.nodes ? p2pdma_test_fabric(test, &c->topo2) :
+				   fabric;
+	if (c->allow_device)
+		p2pdma_test_allow(test, HB_VENDOR, c->allow_device,
+				  c->allow_same);
+	for (i = 0; i < ARRAY_SIZE(c->acs) && c->acs[i]; i++) {
+		int ret = p2pdma_test_fabric_set_acs(fabric, c->acs[i],
+						     c->acs_ctrl ?: ACS_REDIRECT);
+
+		KUNIT_ASSERT_EQ_MSG(test, ret, 0, "ACS on %s", c->acs[i]);
+	}
+	/* The ACS change happened behind the kernel's back: announce it. */
+	p2pdma_topology_changed();
+
+	provider = p2pdma_test_dev(test, fabric, c->provider);
+	switch (c->client_kind) {
+	case CLIENT_PCI:
+		pci_client = p2pdma_test_dev(test, cfabric, c->client);
+		client = &pci_client->dev;
+		break;
+	case CLIENT_PCI_CHILD:
+		pci_client = p2pdma_test_dev(test, cfabric, c->client);
+		client = p2pdma_test_child(test, pci_client);
+		break;
+	case CLIENT_NON_PCI:
+		client = kunit_device_register(test, "p2pdma-test-non-pci");
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, client);
+		break;
+	default:
+		KUNIT_FAIL_AND_ABORT(test, "bad client kind %d",
+				     c->client_kind);
+	}
+
+	KUNIT_EXPECT_EQ(test, pci_p2pdma_distance(provider, client, false),
+			c->distance);
+
+	/* A client is judged as the PCI device that does its DMA. */
+	KUNIT_EXPECT_PTR_EQ(test, p2pdma_pci_dev_of(client), pci_client);
+	if (pci_client) {
+		v = p2pdma_judge(provider, pci_client, NULL);
+		KUNIT_EXPECT_EQ(test, v.map, c->map);
+		KUNIT_EXPECT_EQ(test, v.distance, c->distance);
+		/* The cached lookup agrees with the uncached one. */
+		v = p2pdma_verdict_of(provider, pci_client);
+		KUNIT_EXPECT_EQ(test, v.map, c->map);
+		KUNIT_EXPECT_EQ(test, v.distance, c->distance);
+	}
+
+	why = p2pdma_test_explain(test, provider, client);
+	kunit_info(test, "%s\n", why);
+	if (c->why)
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, c->why),
+					  "explanation: %s", why);
+	if (c->map == NOT_SUPPORTED)
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, pci_name(provider)),
+					  "explanation: %s", why);
+	if (c->why_host) {
+		p2pdma_test_host_id(fabric, provider, host_id,
+				    sizeof(host_id));
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, host_id),
+					  "explanation: %s", why);
+	}
+	if (c->why_acs)
+		p2pdma_test_check_why_acs(test, c, fabric, why);
+	else
+		KUNIT_EXPECT_NULL_MSG(test, strstr(why, "disable_acs_redir"),
+				      "explanation: %s", why);
+}
+
+static const struct p2pdma_test_topology distance_many_topo =
+	TOPO(0x0120, switch_nodes);
+static const struct p2pdma_test_topology distance_many_other_topo =
+	TOPO(0x0121, one_rp_nodes);
+
+/* The distance to several clients is the sum, or -1 if one cannot. */
+static void p2pdma_test_distance_many(struct kunit *test)
+{
+	struct p2pdma_test_fabric *fabric, *other;
+	struct pci_dev *ep0, *ep1, *ep2;
+	struct device *non_pci;
+
+	fabric = p2pdma_test_fabric(test, &distance_many_topo);
+	other = p2pdma_test_fabric(test, &distance_many_other_topo);
+	ep0 = p2pdma_test_dev(test, fabric, "ep0");
+	ep1 = p2pdma_test_dev(test, fabric, "ep1");
+	ep2 = p2pdma_test_dev(test, fabric, "ep2");
+	non_pci = kunit_device_register(test, "p2pdma-test-non-pci");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, non_pci);
+
+	{
+		struct device *clients[] = { &ep1->dev, &ep2->dev, &ep0->dev };
+
+		KUNIT_EXPECT_EQ(test, pci_p2pdma_distance_many(ep0, clients, 1,
+							       false), 4);
+		KUNIT_EXPECT_EQ(test, pci_p2pdma_distance_many(ep0, clients, 3,
+							       false), 8);
+		/* Same answer when asked to explain (there is nothing to). */
+		KUNIT_EXPECT_EQ(test, pci_p2pdma_distance_many(ep0, clients, 3,
+							       true), 8);
+	}
+	{
+		struct device *clients[] = {
+			p2pdma_test_child(test, ep1), &ep2->dev,
+		};
+
+		KUNIT_EXPECT_EQ(test, pci_p2pdma_distance_many(ep0, clients, 2,
+							       false), 8);
+	}
+	{
+		struct device *clients[] = { &ep1->dev, non_pci, &ep2->dev };
+
+		KUNIT_EXPECT_EQ(test, pci_p2pdma_distance_many(ep0, clients, 3,
+							       false), -1);
+		/* The verbose path explains and still refuses. */
+		KUNIT_EXPECT_EQ(test, pci_p2pdma_distance_many(ep0, clients, 3,
+							       true), -1);
+	}
+	if (!p2pdma_test_cpu_forwards_all()) {
+		struct device *clients[] = {
+			&ep1->dev, &p2pdma_test_dev(test, other, "ep")->dev,
+		};
+
+		/* The second host bridge is not allowed: one client fails. */
+		KUNIT_EXPECT_EQ(test, pci_p2pdma_distance_many(ep0, clients, 2,
+							       false), -1);
+	}
+}
+
+static const struct p2pdma_test_topology verdict_cache_topo =
+	TOPO(0x0122, switch_nodes);
+
+/*
+ * A verdict cached in the provider is reused until the topology is said to
+ * have changed, and recomputed after.
+ */
+static void p2pdma_test_verdict_cache(struct kunit *test)
+{
+	struct p2pdma_test_fabric *fabric;
+	struct pci_dev *ep0, *ep1;
+	struct p2pdma_verdict v, judged;
+
+	fabric = p2pdma_test_fabric(test, &verdict_cache_topo);
+	ep0 = p2pdma_test_dev(test, fabric, "ep0");
+	ep1 = p2pdma_test_dev(test, fabric, "ep1");
+	/* Verdicts are cached in a provider's P2P state: make it one. */
+	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(ep0, 0, 0, 0), 0);
+
+	v = p2pdma_verdict_of(ep0, ep1);
+	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_BUS_ADDR);
+	KUNIT_EXPECT_EQ(test, v.distance, 4);
+
+	/* Redirect below the switch without telling anyone... */
+	KUNIT_ASSERT_EQ(test, p2pdma_test_fabric_set_acs(fabric, "dn1",
+							 ACS_REDIRECT), 0);
+	judged = p2pdma_judge(ep0, ep1, NULL);
+	KUNIT_EXPECT_NE(test, judged.map, PCI_P2PDMA_MAP_BUS_ADDR);
+	/*
+	 * ...and the cached verdict is still served, which shows there is a
+	 * cache: without this check, a lookup that never caches would pass.
+	 */
+	v = p2pdma_verdict_of(ep0, ep1);
+	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_BUS_ADDR);
+	KUNIT_EXPECT_EQ(test, v.distance, 4);
+
+	p2pdma_topology_changed();
+	v = p2pdma_verdict_of(ep0, ep1);
+	KUNIT_EXPECT_EQ(test, v.map, judged.map);
+	KUNIT_EXPECT_EQ(test, v.distance, judged.distance);
+	KUNIT_EXPECT_EQ(test, pci_p2pdma_distance(ep0, &ep1->dev, false),
+			judged.distance);
+
+	/* Allow-listing the host bridge routes the traffic through it. */
+	p2pdma_test_allow(test, HB_VENDOR, 0x0122, false);
+	p2pdma_topology_changed();
+	v = p2pdma_verdict_of(ep0, ep1);
+	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);
+	KUNIT_EXPECT_EQ(test, v.distance, 8);
+
+	/* Back to the start once the redirection is gone. */
+	KUNIT_ASSERT_EQ(test, p2pdma_test_fabric_set_acs(fabric, "dn1", 0), 0);
+	p2pdma_topology_changed();
+	v = p2pdma_verdict_of(ep0, ep1);
+	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_BUS_ADDR);
+	KUNIT_EXPECT_EQ(test, v.distance, 4);
+	KUNIT_EXPECT_EQ(test, pci_p2pdma_distance(ep0, &ep1->dev, false), 4);
+}
+
+static struct kunit_case p2pdma_topology_test_cases[] = {
+	KUNIT_CASE_PARAM(p2pdma_topology_case, p2pdma_topo_gen_params),
+	KUNIT_CASE(p2pdma_test_distance_many),
+	KUNIT_CASE(p2pdma_test_verdict_cache),
+	{}
+};
+
+static struct kunit_suite p2pdma_topology_test_suite = {
+	.name = "p2pdma_topology",
+	.test_cases = p2pdma_topology_test_cases,
+};
+
+kunit_test_suite(p2pdma_topology_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the PCI P2PDMA topology rules");
+MODULE_LICENSE("GPL");

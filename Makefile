@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The harness of this feature tree (not a kbuild Makefile): it composes
+# Debian's linux-source-6.12 with our files and series, builds the test
+# kernel, and boots it in QEMU.  See README.md.
+
+SHELL := /bin/bash
+REPO := $(CURDIR)
+BUILD ?= $(REPO)/build
+T := $(REPO)/tools/testing/p2pdma
+SCENARIOS := $(shell grep -v '^\#' $(T)/scenarios | cut -d'|' -f1)
+
+DEB_PACKAGES := linux-source-6.12 qemu-system-x86 flex bison bc libelf-dev \
+	libssl-dev busybox-static cpio sparse coccinelle ccache python3 \
+	gcc make patch libc6-dev dwarves rsync kmod
+
+.PHONY: all help deps compose kernel initramfs test run shell check \
+	users clean distclean $(addprefix scenario-,$(SCENARIOS))
+
+all: help
+
+help:
+	@echo "make run     build if needed, boot topology (a), show P2P working"
+	@echo "make test    build, run KUnit and every QEMU scenario, summarise"
+	@echo "make shell   boot topology (a) with an interactive shell"
+	@echo "make check   checkpatch, sparse, kernel-doc, clang-format on our files"
+	@echo "make users   compile the in-tree users of the P2PDMA API"
+
+# Install what is missing, quietly when nothing is.
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "setup: installing $$missing"; \
+		[ "$$(id -u)" = 0 ] || { echo "setup: run as root to install packages" >&2; exit 1; }; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null || \
+		{ echo "setup: apt-get failed; check the network and Debian mirrors" >&2; exit 1; }; \
+	fi
+
+compose: deps
+	@mkdir -p $(BUILD)
+	@$(T)/compose.sh $(REPO) $(BUILD)
+
+kernel: compose
+	@$(T)/build-kernel.sh $(REPO) $(BUILD)
+
+initramfs: kernel
+	@$(T)/mkinitramfs.sh $(REPO) $(BUILD)
+
+$(addprefix scenario-,$(SCENARIOS)): scenario-%: initramfs
+	@$(T)/run-scenario.sh $(REPO) $(BUILD) $*
+	@$(T)/tap.py $(T)/scenarios $(BUILD)/logs $*
+
+users: compose
+	@$(T)/build-users.sh $(REPO) $(BUILD)
+
+check: kernel
+	@$(T)/check.sh $(REPO) $(BUILD)
+
+test: initramfs
+	@$(T)/build-users.sh $(REPO) $(BUILD)
+	@start=$$(date +%s); \
+	for s in $(SCENARIOS); do \
+		$(T)/run-scenario.sh $(REPO) $(BUILD) $$s || exit 1; \
+	done; \
+	echo "test: all scenarios ran in $$(( $$(date +%s) - start )) s"; \
+	echo "==== summary ===="; \
+	$(T)/tap.py $(T)/scenarios $(BUILD)/logs
+
+run: initramfs
+	@$(T)/run-demo.sh $(REPO) $(BUILD)
+
+shell: initramfs
+	@$(T)/run-scenario.sh $(REPO) $(BUILD) shell a
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/logs $(BUILD)/initramfs*
+
+distclean:
+	rm -rf $(BUILD)

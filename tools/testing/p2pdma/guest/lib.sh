@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# Helpers shared by the guest scenarios.
+. /tests/tap.sh
+
+# Wait (up to 60 s) until both drives have their namespaces.
+wait_for_drives() {
+	i=0
+	while [ $i -lt 600 ]; do
+		[ -b /dev/nvme0n1 ] && [ -b /dev/nvme1n1 ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# BDF of the device with a p2pmem group (the drive with the CMB).
+provider_bdf() {
+	for d in /sys/bus/pci/devices/*; do
+		[ -d "$d/p2pmem" ] && { basename "$d"; return 0; }
+	done
+	return 1
+}
+
+# /dev node of the first namespace of the NVMe drive at BDF $1.
+nvme_blk_of() {
+	for n in /sys/bus/pci/devices/"$1"/nvme/nvme*/nvme*n1; do
+		[ -e "$n" ] && { echo "/dev/$(basename "$n")"; return 0; }
+	done
+	return 1
+}
+
+# BDF of the NVMe drive that is not $1.
+other_nvme_bdf() {
+	for d in /sys/bus/pci/drivers/nvme/0*; do
+		b=$(basename "$d")
+		[ "$b" != "$1" ] && { echo "$b"; return 0; }
+	done
+	return 1
+}
+
+# Set PROV, PROV_BLK, PEER, PEER_BLK, ALLOC; fail the suite if impossible.
+find_pair() {
+	if ! wait_for_drives; then
+		not_ok "both NVMe drives appear"
+		return 1
+	fi
+	PROV=$(provider_bdf) || { not_ok "a P2P provider is registered"; return 1; }
+	PEER=$(other_nvme_bdf "$PROV")
+	PROV_BLK=$(nvme_blk_of "$PROV")
+	PEER_BLK=$(nvme_blk_of "$PEER")
+	ALLOC=/sys/bus/pci/devices/$PROV/p2pmem/allocate
+	echo "    # provider $PROV ($PROV_BLK), peer $PEER ($PEER_BLK)"
+	return 0
+}
+
+# matrix_row PROVIDER CLIENT: the matrix line of a pair.
+matrix_row() {
+	grep "^$1 $2 " /sys/kernel/debug/pci_p2pdma/matrix
+}
+
+# Run a copy and classify: prints "verified", "EREMOTEIO" or "wrong data".
+copy_result() {
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out" | sed 's/^/    # /' >&2
+	case $rc in
+	0) echo verified ;;
+	3) echo EREMOTEIO ;;
+	*) echo "wrong data or error ($rc)" ;;
+	esac
+}
+
+# expect_route NAME "MAP DIST" PROVIDER CLIENT: check the matrix.
+expect_route() {
+	expect_eq "$1" "$2" "$(matrix_row "$3" "$4" | cut -d' ' -f3,4)"
+}
+
+# expect_reason NAME TEXT PROVIDER CLIENT: the matrix reason mentions TEXT.
+expect_reason() {
+	if matrix_row "$3" "$4" | grep -qF -- "$2"; then
+		ok "$1"
+	else
+		echo "    # no '$2' in: $(matrix_row "$3" "$4")"
+		not_ok "$1"
+	fi
+}
+
+# expect_dmesg NAME TEXT: the kernel log mentions TEXT.
+expect_dmesg() {
+	if dmesg | grep -qF -- "$2"; then
+		ok "$1"
+	else
+		not_ok "$1"
+	fi
+}
+
+# expect_copies WANT: both directions of an O_DIRECT copy through the CMB.
+expect_copies() {
+	expect_eq "O_DIRECT copy peer -> provider through the CMB: $1" "$1" \
+		"$(copy_result p2pcopy -s "$PEER_BLK" -d "$PROV_BLK" -m "$ALLOC" -n 4M)"
+	expect_eq "O_DIRECT copy provider -> peer through the CMB: $1" "$1" \
+		"$(copy_result p2pcopy -s "$PROV_BLK" -d "$PEER_BLK" -m "$ALLOC" -n 4M -t 2 -S 3)"
+}
+
+# run_dma_test EXPECT: load the p2pdma_dma_map KUnit module on the pair;
+# it prints its own KTAP.  Call it outside a tap_suite block.
+run_dma_test() {
+	[ -n "$PROV" ] || return 0
+	dmesg -n 8
+	insmod /modules/p2pdma-dma-test.ko provider="$PROV" client="$PEER" \
+		expect="$1"
+	dmesg -n 5
+	rmmod p2pdma_dma_test
+}
+
+TRACE=/sys/kernel/tracing
+trace_on() {
+	echo >"$TRACE/trace"
+	echo 1 >"$TRACE/events/pci_p2pdma/enable"
+}
+
+# expect_event NAME TEXT: an enabled pci_p2pdma event printed TEXT.
+expect_event() {
+	if grep -qF -- "$2" "$TRACE/trace"; then
+		ok "$1"
+	else
+		echo "    # no '$2' in the trace:"
+		grep pci_p2pdma "$TRACE/trace" | tail -n 5 | sed 's/^/    #   /'
+		not_ok "$1"
+	fi
+}

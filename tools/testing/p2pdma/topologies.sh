@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# The QEMU machines the tests run on, defined in one place.  Each function
+# prints the device arguments of one topology; p2p_topology NAME picks one.
+#
+# QEMU 7.2 facts that shape these: pcie-root-port has an ACS capability
+# (which the kernel enables when an IOMMU is present); the x3130/xio3130
+# switch ports have none; nvme's cmb_size_mb= gives it a CMB BAR that
+# nvme-pci registers as P2P memory.  intel-iommu must come first.
+
+p2p_drives() {
+	# $1: bus of the source drive, $2: bus of the drive with the CMB
+	echo "-drive if=none,id=d0,file=$P2P_BUILD/disk0.img,format=raw,cache=none"
+	echo "-device nvme,id=nvme0,serial=p2psrc0,drive=d0,bus=$1"
+	echo "-drive if=none,id=d1,file=$P2P_BUILD/disk1.img,format=raw,cache=none"
+	echo "-device nvme,id=nvme1,serial=p2pcmb1,drive=d1,bus=$2,cmb_size_mb=64"
+}
+
+# (a) root port -> switch -> two downstream ports, one drive on each
+topo_a() {
+	echo "-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1"
+	echo "-device x3130-upstream,id=up1,bus=rp1"
+	echo "-device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=0"
+	echo "-device xio3130-downstream,id=dn2,bus=up1,chassis=3,slot=1"
+	p2p_drives dn1 dn2
+}
+
+# (b) the two drives on two root ports: peer traffic crosses the host bridge
+topo_b() {
+	echo "-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1"
+	echo "-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2"
+	p2p_drives rp1 rp2
+}
+
+# (c) and (d): (a) and (b) behind intel-iommu
+topo_c() {
+	echo "-device intel-iommu"
+	topo_a
+}
+
+topo_d() {
+	echo "-device intel-iommu"
+	topo_b
+}
+
+# Kernel command line a topology needs.
+topo_cmdline() {
+	case "$1" in
+	c | d) echo "intel_iommu=on" ;;
+	*) echo "" ;;
+	esac
+}
+
+p2p_topology() {
+	case "$1" in
+	a | b | c | d) "topo_$1" | tr '\n' ' ' ;;
+	*) echo "unknown topology '$1' (known: a b c d)" >&2; return 1 ;;
+	esac
+}

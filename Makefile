@@ -15,7 +15,7 @@ DEB_PACKAGES := linux-source-6.12 qemu-system-x86 flex bison bc libelf-dev \
 	gcc make patch libc6-dev dwarves rsync kmod
 
 .PHONY: all help deps compose kernel initramfs test run shell check \
-	users clean distclean $(addprefix scenario-,$(SCENARIOS))
+	users docs clean distclean $(addprefix scenario-,$(SCENARIOS))
 
 all: help
 
@@ -25,6 +25,7 @@ help:
 	@echo "make shell   boot topology (a) with an interactive shell"
 	@echo "make check   checkpatch, sparse, kernel-doc, clang-format on our files"
 	@echo "make users   compile the in-tree users of the P2PDMA API"
+	@echo "make docs    build the driver-api/pci book, fail on P2PDMA doc warnings"
 
 # Install what is missing, quietly when nothing is.
 deps:
@@ -58,6 +59,9 @@ users: compose
 
 check: kernel
 	@$(T)/check.sh $(REPO) $(BUILD)
+
+docs: compose
+	@$(T)/docs.sh $(REPO) $(BUILD)
 
 test: initramfs
 	@$(T)/build-users.sh $(REPO) $(BUILD)

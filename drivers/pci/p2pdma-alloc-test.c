@@ -454,7 +454,8 @@ static void p2pdma_test_enable_store_show(struct kunit *test)
 		bool use;
 	} bools[] = {
 		{ "0", false }, { "1", true }, { "yes", true }, { "no", false },
-		{ "1\n", true }, { "0\n", false },
+		{ "1\n", true }, { "0\n", false }, { "ON", true },
+		{ "off", false }, { "True", true }, { "n", false },
 	};
 	struct pci_dev *pdev = p2pdma_test_ep(test, &one_ep_topo, "ep");
 	struct pci_dev *rp = pci_upstream_bridge(pdev);
@@ -484,6 +485,15 @@ static void p2pdma_test_enable_store_show(struct kunit *test)
 	p2pdma_test_store_fails(test, pci_name(rp), -ENODEV);
 	/* Neither a boolean nor a device: either error will do. */
 	p2pdma_test_store_fails(test, "p2p-no-such-thing", 0);
+	/*
+	 * Words that only start like a boolean, and PCI names of devices
+	 * that do not exist, are errors, not "false" or "true".
+	 */
+	p2pdma_test_store_fails(test, "not-a-device", -EINVAL);
+	p2pdma_test_store_fails(test, "yesterday", -EINVAL);
+	p2pdma_test_store_fails(test, "2", -EINVAL);
+	p2pdma_test_store_fails(test, "0000:7f:1f.7", -ENODEV);
+	p2pdma_test_store_fails(test, "7f:1f.7", -ENODEV);
 
 	/* A published provider, by name, as written to sysfs or not. */
 	pci_p2pmem_publish(pdev, true);

@@ -18,6 +18,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/string_helpers.h>
 
 #include "p2pdma.h"
 
@@ -604,19 +605,55 @@ static int p2pdma_provider_by_name(const char *name, struct pci_dev **p2p_dev)
 	return 0;
 }
 
+/*
+ * kstrtobool() decides on the first character, so "not-a-device" or a
+ * mistyped PCI name such as "0000:7f:1f.7" would silently read as false:
+ * accept only whole boolean words.
+ */
+static int p2pdma_strict_bool(const char *s, bool *val)
+{
+	static const char * const words[] = {
+		"0", "n", "no", "off", "false", "1", "y", "yes", "on", "true",
+	};
+	int i = match_string(words, ARRAY_SIZE(words), s);
+
+	if (i < 0) {
+		char lower[8];
+
+		if (strlen(s) >= sizeof(lower))
+			return -EINVAL;
+		string_lower(lower, s);
+		i = match_string(words, ARRAY_SIZE(words), lower);
+		if (i < 0)
+			return -EINVAL;
+	}
+	*val = i >= ARRAY_SIZE(words) / 2;
+	return 0;
+}
+
+/* Does @s have the shape of a PCI device name, [DDDD:]BB:DD.F? */
+static bool p2pdma_looks_like_pci_name(const char *s)
+{
+	unsigned int dom, bus, dev, fn;
+	char end;
+
+	return sscanf(s, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn, &end) == 4 ||
+	       sscanf(s, "%x:%x.%x%c", &bus, &dev, &fn, &end) == 3;
+}
+
 /**
  * pci_p2pdma_enable_store - parse a "use P2P memory" configuration string
  * @page: the string written by the user
  * @p2p_dev: set to the chosen provider (referenced) or NULL
  * @use_p2pdma: set to whether P2P memory is to be used
  *
- * Accepts a boolean ("0", "1", "y", "n", "on", "off", ...) to turn P2P
- * memory off or on with automatic choice of provider, or the PCI name of a
- * device with published P2P memory to use that device.
+ * Accepts a boolean word (0/1, y/n, yes/no, on/off, true/false, in any
+ * case) to turn P2P memory off or on with automatic choice of provider, or
+ * the PCI name of a device with published P2P memory to use that device.
  *
- * Return: 0 on success; -ENODEV for a PCI device without published P2P
- * memory; -EINVAL for a string that is neither a boolean nor a PCI device
- * name.  Nothing is changed on error.
+ * Return: 0 on success; -ENODEV for a PCI device name that does not exist
+ * or has no published P2P memory; -EINVAL for a string that is neither a
+ * boolean nor a PCI device name.  Nothing is changed on error.
  */
 int pci_p2pdma_enable_store(const char *page, struct pci_dev **p2p_dev,
 			    bool *use_p2pdma)
@@ -632,14 +669,19 @@ int pci_p2pdma_enable_store(const char *page, struct pci_dev **p2p_dev,
 		return -EINVAL;
 	}
 
-	/* Names first: "0000:01:00.0" would also parse as boolean false. */
+	/* Names first: "0000:01:00.0" must not be mistaken for a number. */
 	ret = p2pdma_provider_by_name(name, p2p_dev);
 	if (ret != -ENOENT) {
 		if (!ret)
 			*use_p2pdma = true;
 		return ret;
 	}
-	if (kstrtobool(name, &enable)) {
+	if (p2pdma_looks_like_pci_name(name)) {
+		pr_err("no PCI device %s; write 0, 1 or the name of a PCI device with published P2P memory\n",
+		       name);
+		return -ENODEV;
+	}
+	if (p2pdma_strict_bool(name, &enable)) {
 		pr_err("'%s' is neither a boolean nor a PCI device; write 0, 1 or the name of a PCI device with published P2P memory\n",
 		       name);
 		return -EINVAL;

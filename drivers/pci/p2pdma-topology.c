@@ -496,12 +496,20 @@ struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
 		}
 	}
 	v = p2pdma_judge(provider, client, NULL);
-	/* A failed store only costs another walk next time. */
 	if (p2p) {
+		unsigned long flags;
+
 		trace_pci_p2pdma_map_decision(provider, client, v.map,
 					      v.distance);
-		xa_store(&p2p->verdicts, key,
-			 xa_mk_value(p2pdma_pack(v, gen)), GFP_ATOMIC);
+		/*
+		 * dma_map_sg() may be called with interrupts off or from an
+		 * interrupt handler: the lock must be irq-safe.  A failed
+		 * store only costs another walk next time.
+		 */
+		xa_lock_irqsave(&p2p->verdicts, flags);
+		__xa_store(&p2p->verdicts, key,
+			   xa_mk_value(p2pdma_pack(v, gen)), GFP_ATOMIC);
+		xa_unlock_irqrestore(&p2p->verdicts, flags);
 	}
 	rcu_read_unlock();
 	return v;

@@ -187,7 +187,8 @@ static struct pci_p2pdma *p2pdma_create(struct pci_dev *pdev)
 	init_llist_head(&p2p->freed);
 	INIT_WORK(&p2p->free_work, p2pdma_return_freed);
 	init_completion(&p2p->users_gone);
-	xa_init(&p2p->verdicts);
+	/* Filled from the DMA map path, which may run in any context. */
+	xa_init_flags(&p2p->verdicts, XA_FLAGS_LOCK_IRQ);
 
 	ret = -ENOMEM;
 	p2p->pool = gen_pool_create(PAGE_SHIFT, dev_to_node(&pdev->dev));

@@ -6,7 +6,10 @@
  * SRC is filled with a pattern and DST with another one, using host
  * buffers.  One preadv() from SRC into the mixed iovec is followed by one
  * pwritev() of the same iovec to DST, and DST is then read back and
- * compared with the pattern.
+ * compared with the pattern.  SRC and DST may be one device at two
+ * offsets: an NVMe controller may refuse a command whose data is partly in
+ * its own CMB and partly in host memory, so the mixed list is best given
+ * to a drive that is not the provider.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +25,8 @@
 
 static const char usage_str[] =
 	"-s SRC_BLOCKDEV -d DST_BLOCKDEV -m P2PMEM_ALLOCATE_FILE\n"
-	"\t[-o OFFSET_BYTES (0, multiple of 4096)] [-S SEED (1)]";
+	"\t[-o OFFSET_BYTES (0, multiple of 4096)]\n"
+	"\t[-O DST_OFFSET_BYTES (OFFSET_BYTES)] [-S SEED (1)]";
 
 /* The iovec: where each segment lives and how long it is. */
 static const struct segment {
@@ -37,7 +41,8 @@ static const struct segment {
 
 struct options {
 	const char *src_path, *dst_path, *map_path;
-	uint64_t off, seed;
+	uint64_t off, dst_off, seed;
+	bool dst_off_set;
 };
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -45,7 +50,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	*o = (struct options){ .seed = 1 };
-	while ((c = getopt(argc, argv, "s:d:m:o:S:h")) != -1) {
+	while ((c = getopt(argc, argv, "s:d:m:o:O:S:h")) != -1) {
 		switch (c) {
 		case 's':
 			o->src_path = optarg;
@@ -59,6 +64,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'o':
 			o->off = parse_size(optarg, "-o");
 			break;
+		case 'O':
+			o->dst_off = parse_size(optarg, "-O");
+			o->dst_off_set = true;
+			break;
 		case 'S':
 			o->seed = parse_size(optarg, "-S");
 			break;
@@ -71,6 +80,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 	if (!o->src_path || !o->dst_path || !o->map_path)
 		usage("-s, -d and -m are required");
 	check_aligned(o->off, "-o");
+	if (!o->dst_off_set)
+		o->dst_off = o->off;
+	check_aligned(o->dst_off, "-O");
 }
 
 /* Carve the iovec out of one host buffer and one P2P mapping. */
@@ -130,6 +142,23 @@ static void mixed_xfer(int fd, const char *path, const struct iovec *iov,
 	       total, off);
 }
 
+/*
+ * The pattern is a function of the device offset; SRC gets the words that
+ * belong at DST's offset, so DST verifies wherever it is.
+ */
+static void fill_src(int fd, const char *path, uint64_t off, size_t len,
+		     uint64_t dst_off, uint64_t seed)
+{
+	void *buf = alloc_aligned(len);
+
+	pattern_fill(buf, len, dst_off, seed);
+	if (xfer_full(fd, buf, len, off, true))
+		io_die("write", path, off);
+	if (fdatasync(fd))
+		die("fdatasync %s: %s", path, strerror(errno));
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	struct iovec iov[ARRAY_SIZE(layout)];
@@ -142,20 +171,23 @@ int main(int argc, char **argv)
 
 	src = open_direct(o.src_path, O_RDWR);
 	dst = open_direct(o.dst_path, O_RDWR);
-	if (same_file(src, dst))
-		usage("SRC and DST must be different devices");
-
-	printf("p2pmixed: %s -> %s, offset %" PRIu64 ", P2P memory from %s\n",
-	       o.src_path, o.dst_path, o.off, o.map_path);
 	total = build_iovec(iov, o.map_path);
+	if (same_file(src, dst) && o.off < o.dst_off + total &&
+	    o.dst_off < o.off + total)
+		usage("SRC and DST are one device: -o and -O must not overlap");
+
+	printf("p2pmixed: %s at %" PRIu64 " -> %s at %" PRIu64
+	       ", P2P memory from %s\n",
+	       o.src_path, o.off, o.dst_path, o.dst_off, o.map_path);
 
 	printf("fill: SRC with seed %" PRIu64
 	       ", DST with a different pattern\n",
 	       o.seed);
-	fill_region(src, o.src_path, o.off, total, o.seed);
-	fill_region(dst, o.dst_path, o.off, total, pattern_other_seed(o.seed));
+	fill_src(src, o.src_path, o.off, total, o.dst_off, o.seed);
+	fill_region(dst, o.dst_path, o.dst_off, total,
+		    pattern_other_seed(o.seed));
 
 	mixed_xfer(src, o.src_path, iov, total, o.off, false);
-	mixed_xfer(dst, o.dst_path, iov, total, o.off, true);
-	return verify_region(dst, o.dst_path, o.off, total, o.seed);
+	mixed_xfer(dst, o.dst_path, iov, total, o.dst_off, true);
+	return verify_region(dst, o.dst_path, o.dst_off, total, o.seed);
 }

@@ -59,6 +59,16 @@ static const struct p2pdma_test_node mf_nodes[] = {
 	{}
 };
 
+/* The same, with an ACS capability on each function. */
+static const struct p2pdma_test_node mf_acs_nodes[] = {
+	NODE("rp", -1, ROOT_PORT, PCI_DEVFN(1, 0)),
+	NODE("fn0", 0, ENDPOINT, PCI_DEVFN(0, 0), .multifunction = true,
+	     .acs = true, .bar_size = SZ_2M),
+	NODE("fn1", 0, ENDPOINT, PCI_DEVFN(0, 1), .multifunction = true,
+	     .acs = true, .bar_size = SZ_2M),
+	{}
+};
+
 /* A switch below a root port, an endpoint on each downstream port. */
 static const struct p2pdma_test_node switch_nodes[] = {
 	NODE("rp", -1, ROOT_PORT, PCI_DEVFN(1, 0), .acs = true),
@@ -183,6 +193,18 @@ static const struct p2pdma_topo_case p2pdma_topo_cases[] = {
 		.name = "two functions of one device",
 		.topo = TOPO(0x0102, mf_nodes),
 		.provider = "fn0", .client = "fn1",
+		.map = BUS_ADDR, .distance = 2,
+	}, {
+		.name = "ACS redirect on a function of a multifunction device",
+		.topo = TOPO(0x0123, mf_acs_nodes),
+		.provider = "fn0", .client = "fn1", .acs = { "fn1" },
+		.map = NOT_SUPPORTED, .distance = -1,
+		.why_acs = true, .why_host = true,
+	}, {
+		.name = "ACS without redirection on the functions",
+		.topo = TOPO(0x0124, mf_acs_nodes),
+		.provider = "fn0", .client = "fn1", .acs = { "fn0", "fn1" },
+		.acs_ctrl = PCI_ACS_SV,
 		.map = BUS_ADDR, .distance = 2,
 	}, {
 		.name = "two downstream ports of one switch",

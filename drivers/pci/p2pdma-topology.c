@@ -236,19 +236,25 @@ struct p2pdma_redirects {
 	int nr;
 };
 
-/* Collect redirecting ports among chain[1..end) of a path. */
-static void p2pdma_find_redirects(const struct p2pdma_path *path, int end,
-				  struct p2pdma_redirects *acs)
+/* Collect redirecting ports among chain[start..end) of a path. */
+static void p2pdma_find_redirects(const struct p2pdma_path *path, int start,
+				  int end, struct p2pdma_redirects *acs)
 {
 	int i;
 
-	for (i = 1; i < end; i++) {
+	for (i = start; i < end; i++) {
 		if (!p2pdma_port_redirects(path->chain[i]))
 			continue;
 		if (acs->nr < P2PDMA_MAX_REDIRECTS)
 			acs->port[acs->nr] = path->chain[i];
 		acs->nr++;
 	}
+}
+
+static bool p2pdma_same_device(struct pci_dev *a, struct pci_dev *b)
+{
+	return a != b && a->bus == b->bus &&
+	       PCI_SLOT(a->devfn) == PCI_SLOT(b->devfn);
 }
 
 /* Index pair of the nearest bridge both paths go through, or false. */
@@ -364,8 +370,14 @@ struct p2pdma_verdict p2pdma_judge(struct pci_dev *provider,
 	p2pdma_path_of(provider, &pp);
 	p2pdma_path_of(client, &pc);
 	if (p2pdma_common_bridge(&pp, &pc, &ip, &ic)) {
-		p2pdma_find_redirects(&pp, ip, &acs);
-		p2pdma_find_redirects(&pc, ic, &acs);
+		/*
+		 * Functions of one device talk inside it unless their own
+		 * ACS sends peer requests up to the port above.
+		 */
+		int first = p2pdma_same_device(provider, client) ? 0 : 1;
+
+		p2pdma_find_redirects(&pp, first, ip, &acs);
+		p2pdma_find_redirects(&pc, first, ic, &acs);
 		virt = provider != client && p2pdma_behind_virtual_iommu(client);
 		if (!acs.nr && !virt) {
 			v.distance = ip + ic;
@@ -375,8 +387,8 @@ struct p2pdma_verdict p2pdma_judge(struct pci_dev *provider,
 			return v;
 		}
 	} else {
-		p2pdma_find_redirects(&pp, pp.len, &acs);
-		p2pdma_find_redirects(&pc, pc.len, &acs);
+		p2pdma_find_redirects(&pp, 1, pp.len, &acs);
+		p2pdma_find_redirects(&pc, 1, pc.len, &acs);
 	}
 
 	/* The traffic goes up to the root complex and back down. */

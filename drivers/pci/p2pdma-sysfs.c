@@ -4,6 +4,7 @@
  * it is published, and "allocate", a file user space maps to get P2P memory
  * it can hand to O_DIRECT I/O.
  */
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/pci.h>
 #include <linux/sysfs.h>
@@ -114,6 +115,12 @@ static int p2pmem_mmap(struct file *filp, struct kobject *kobj,
 		percpu_ref_put_many(&p2p->users, npages);
 		return -ENOMEM;
 	}
+	/*
+	 * The pool hands out what earlier users, kernel drivers included,
+	 * left in the BAR: user space gets it cleared.  The memory is a
+	 * device's, so clear it with the I/O accessor.
+	 */
+	memset_io((void __iomem __force *)kaddr, 0, npages * PAGE_SIZE);
 	return p2pmem_insert_pages(p2p, vma, kaddr);
 }
 

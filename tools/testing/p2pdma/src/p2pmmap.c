@@ -153,6 +153,33 @@ static void check_good_map(int fd, long page)
 	    " after %u ms)", before, after, ms);
 }
 
+/*
+ * A new mapping must not show what an earlier user left in the BAR: map
+ * again right after check_good_map() wrote its pattern and gave the pages
+ * back (the allocator hands the same pages out first).
+ */
+static void check_fresh_map_is_zero(int fd, long page)
+{
+	size_t len = MAP_PAGES * page, i;
+	const volatile uint64_t *w;
+	void *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		tap(false, "a new mapping reads as zeros (mmap: %s)",
+		    err_name(errno));
+		return;
+	}
+	w = p;
+	for (i = 0; i < len / 8 && !w[i]; i++)
+		;
+	if (i < len / 8)
+		printf("# first non-zero word at byte %zu\n", i * 8);
+	tap(i == len / 8, "a new mapping reads as zeros");
+	if (munmap(p, len))
+		die("munmap: %s", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t size, avail;
@@ -178,6 +205,7 @@ int main(int argc, char **argv)
 
 	check_bad_maps(fd, page, size);
 	check_good_map(fd, page);
+	check_fresh_map_is_zero(fd, page);
 	close(fd);
 
 	printf("1..%u\n", nr_tests);

@@ -198,17 +198,20 @@ static struct pci_p2pdma *p2pdma_create(struct pci_dev *pdev)
 			      GFP_KERNEL);
 	if (ret)
 		goto err_pool;
+	/* The group's files find the state through the pointer: set it first. */
+	rcu_assign_pointer(pdev->p2pdma, p2p);
 	ret = sysfs_create_group(&pdev->dev.kobj, &p2pmem_group);
 	if (ret)
-		goto err_ref;
+		goto err_ptr;
 
-	rcu_assign_pointer(pdev->p2pdma, p2p);
 	ret = devm_add_action_or_reset(&pdev->dev, p2pdma_teardown, pdev);
 	if (ret)
 		return ERR_PTR(ret);
 	return p2p;
 
-err_ref:
+err_ptr:
+	RCU_INIT_POINTER(pdev->p2pdma, NULL);
+	synchronize_rcu();
 	percpu_ref_exit(&p2p->users);
 err_pool:
 	gen_pool_destroy(p2p->pool);

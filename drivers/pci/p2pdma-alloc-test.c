@@ -168,6 +168,11 @@ static const struct p2pdma_reject_case p2pdma_reject_cases[] = {
 	{ "offset not page aligned", 0, SZ_4K, SZ_2K },
 	{ "offset not page aligned, rest of the BAR", 0, 0, SZ_2K },
 	{ "size not page aligned", 0, SZ_2K, 0 },
+	/* memremap_pages() works in subsections (2 MiB on x86-64). */
+	{ "size not subsection aligned", 0, SZ_64K, 0 },
+	{ "offset not subsection aligned", 0, SZ_2M, SZ_64K },
+	{ "rest of the BAR from an offset not subsection aligned", 0, 0,
+	  SZ_1M },
 };
 
 static void p2pdma_reject_case_desc(const struct p2pdma_reject_case *c,

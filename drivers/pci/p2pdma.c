@@ -252,6 +252,14 @@ static int p2pdma_check_range(struct pci_dev *pdev, int bar, size_t *size,
 			offset, *size, bar);
 		return -EINVAL;
 	}
+	/* memremap_pages() maps struct pages in units of this size. */
+	if (!IS_ALIGNED(pci_resource_start(pdev, bar) + offset,
+			memremap_compat_align()) ||
+	    !IS_ALIGNED(*size, memremap_compat_align())) {
+		pci_err(pdev, "P2P memory: range at offset %#llx, %zu bytes, of BAR %d is not aligned to %lu bytes, the unit of struct pages for device memory\n",
+			offset, *size, bar, memremap_compat_align());
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -310,8 +318,9 @@ static int p2pdma_add_range(struct pci_p2pdma *p2p, int bar, size_t size,
  * drivers until pci_p2pmem_publish().
  *
  * Return: 0 on success; -EINVAL for a BAR that is not memory or a range that
- * is outside the BAR or not page aligned, with nothing changed; another
- * negative errno if the pages cannot be set up.
+ * is outside the BAR or not aligned to memremap_compat_align() (2 MiB on
+ * x86-64), with nothing changed; another negative errno if the pages cannot
+ * be set up.
  */
 int pci_p2pdma_add_resource(struct pci_dev *pdev, int bar, size_t size,
 			    u64 offset)

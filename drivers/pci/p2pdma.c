@@ -414,17 +414,24 @@ EXPORT_SYMBOL_GPL(pci_free_p2pmem);
 pci_bus_addr_t pci_p2pmem_virt_to_bus(struct pci_dev *pdev, void *addr)
 {
 	struct p2pdma_range *range;
-	struct page *page;
+	struct pci_p2pdma *p2p;
+	phys_addr_t phys;
 
-	if (!addr || !virt_addr_valid(addr))
+	if (!addr)
 		return 0;
-	page = virt_to_page(addr);
-	if (!is_pci_p2pdma_page(page))
+	/*
+	 * Ask the pool rather than virt_addr_valid(): BAR memory is not
+	 * memblock memory, and some architectures only accept that.
+	 */
+	rcu_read_lock();
+	p2p = rcu_dereference(pdev->p2pdma);
+	phys = p2p ? gen_pool_virt_to_phys(p2p->pool, (unsigned long)addr) :
+		     (phys_addr_t)-1;
+	rcu_read_unlock();
+	if (phys == (phys_addr_t)-1)
 		return 0;
-	range = to_p2pdma_range(page->pgmap);
-	if (range->provider != pdev)
-		return 0;
-	return virt_to_phys(addr) + range->bus_offset;
+	range = to_p2pdma_range(pfn_to_page(PHYS_PFN(phys))->pgmap);
+	return phys + range->bus_offset;
 }
 EXPORT_SYMBOL_GPL(pci_p2pmem_virt_to_bus);
 

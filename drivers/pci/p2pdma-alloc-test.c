@@ -12,6 +12,7 @@
  */
 #include <kunit/resource.h>
 #include <kunit/test.h>
+#include <linux/dma-mapping.h>
 #include <linux/kernfs.h>
 #include <linux/limits.h>
 #include <linux/mm.h>
@@ -432,6 +433,48 @@ static void p2pdma_test_publish_find(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, p2pdma_test_find(test, one, 1));
 }
 
+/*
+ * A bus address bypasses the IOMMU and swiotlb: a client whose DMA mask
+ * cannot express the provider's bus addresses must be refused, not handed
+ * an address it will truncate.  The fabric's BARs sit above 4 GiB.
+ */
+static void p2pdma_test_bus_addr_dma_mask(struct kunit *test)
+{
+	struct pci_p2pdma_map_state state = {};
+	struct p2pdma_test_fabric *fabric;
+	struct pci_dev *client, *far;
+	struct p2pdma_test_alloc *a;
+	u64 saved_mask;
+
+	fabric = p2pdma_test_fabric_create(test, &two_providers_topo);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fabric);
+	client = p2pdma_test_fabric_dev(fabric, "client");
+	far = p2pdma_test_fabric_dev(fabric, "far");
+	KUNIT_ASSERT_NOT_NULL(test, client);
+	KUNIT_ASSERT_NOT_NULL(test, far);
+	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(far, 0, 0, 0), 0);
+	a = p2pdma_test_alloc(test, far, PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_GT(test, p2pdma_test_bus_addr(far, a->addr),
+			(pci_bus_addr_t)DMA_BIT_MASK(32));
+	KUNIT_ASSERT_NOT_NULL(test, client->dev.dma_mask);
+	saved_mask = *client->dev.dma_mask;
+
+	*client->dev.dma_mask = DMA_BIT_MASK(32);
+	pci_p2pdma_map_state_update(&state, &client->dev,
+				    virt_to_page(a->addr));
+	KUNIT_EXPECT_EQ(test, state.map, PCI_P2PDMA_MAP_NOT_SUPPORTED);
+
+	*client->dev.dma_mask = DMA_BIT_MASK(64);
+	pci_p2pdma_map_state_update(&state, &client->dev,
+				    virt_to_page(a->addr));
+	KUNIT_EXPECT_EQ(test, state.map, PCI_P2PDMA_MAP_BUS_ADDR);
+	KUNIT_EXPECT_EQ(test, virt_to_phys(a->addr) + state.bus_offset,
+			p2pdma_test_bus_addr(far, a->addr));
+
+	*client->dev.dma_mask = saved_mask;
+}
+
 /* A string pci_p2pdma_enable_store() must refuse with @err (0: any). */
 static void p2pdma_test_store_fails(struct kunit *test, const char *str,
 				    int err)
@@ -535,6 +578,7 @@ static struct kunit_case p2pdma_provider_test_cases[] = {
 	KUNIT_CASE(p2pdma_test_alloc_and_free),
 	KUNIT_CASE(p2pdma_test_sgl),
 	KUNIT_CASE(p2pdma_test_publish_find),
+	KUNIT_CASE(p2pdma_test_bus_addr_dma_mask),
 	KUNIT_CASE(p2pdma_test_enable_store_show),
 	{}
 };

@@ -16,6 +16,7 @@
 #define pr_fmt(fmt) "pci-p2pdma: " fmt
 
 #include <linux/bitfield.h>
+#include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
@@ -527,6 +528,22 @@ struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
 	return v;
 }
 
+/*
+ * A bus address bypasses the IOMMU and swiotlb, so nothing would catch a
+ * device whose DMA mask cannot express it: it would DMA to a truncated
+ * address.  Refuse the range instead (per range: one provider may have
+ * BARs on both sides of the mask).
+ */
+static bool p2pdma_bus_addr_reachable(struct device *dev,
+				      const struct p2pdma_range *range)
+{
+	u64 limit = min_not_zero(dev->dma_mask ? *dev->dma_mask : 0,
+				 dev->bus_dma_limit);
+	u64 last = range->pgmap.range.end + range->bus_offset;
+
+	return !limit || last <= limit;
+}
+
 /**
  * pci_p2pdma_map_state_update - look up the map type of a P2P page
  * @state: the DMA mapping code's per-call memo
@@ -545,6 +562,9 @@ void pci_p2pdma_map_state_update(struct pci_p2pdma_map_state *state,
 
 	if (client)
 		v = p2pdma_verdict_of(range->provider, client);
+	if (v.map == PCI_P2PDMA_MAP_BUS_ADDR &&
+	    !p2pdma_bus_addr_reachable(dev, range))
+		v.map = PCI_P2PDMA_MAP_NOT_SUPPORTED;
 	state->pgmap = page->pgmap;
 	state->bus_offset = range->bus_offset;
 	state->map = v.map;

@@ -7,6 +7,7 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/pci.h>
+#include <linux/sizes.h>
 #include <linux/sysfs.h>
 
 #include "p2pdma.h"
@@ -124,8 +125,14 @@ static int p2pmem_mmap(struct file *filp, struct kobject *kobj,
 	return p2pmem_insert_pages(p2p, vma, kaddr);
 }
 
+/*
+ * The file has no real length (the provider's size is in "size"); its
+ * st_size is 1 TiB, as it has always been, so that mmap wrappers that
+ * refuse to map past the end of a file accept any length.
+ */
 static struct bin_attribute p2pmem_allocate = {
 	.attr = { .name = "allocate", .mode = 0600 },
+	.size = SZ_1T,
 	.mmap = p2pmem_mmap,
 };
 

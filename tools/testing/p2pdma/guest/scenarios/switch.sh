@@ -67,6 +67,8 @@ if find_pair; then
 	size=$(cat "/sys/bus/pci/devices/$PROV/p2pmem/size")
 	avail=$(cat "/sys/bus/pci/devices/$PROV/p2pmem/available")
 	expect_eq "CMB registered with its full 64 MiB" 67108864 "$size"
+	expect_eq "allocate advertises 1 TiB, so mmap wrappers accept any length" \
+		1099511627776 "$(stat -c %s "$ALLOC")"
 	expect_eq "CMB published" 1 "$(cat "/sys/bus/pci/devices/$PROV/p2pmem/published")"
 	check "nvme keeps part of the CMB for its queues" \
 		test "$avail" -gt 0 -a "$avail" -lt "$size"

@@ -79,7 +79,7 @@ void p2pdma_user_page_free(struct page *page)
 	schedule_work(&p2p->free_work);
 }
 
-static const struct dev_pagemap_ops p2pdma_pgmap_ops = {
+static const struct dev_pagemap_ops p2pdma_page_ops = {
 	.page_free = p2pdma_user_page_free,
 };
 
@@ -175,10 +175,11 @@ static void p2pdma_teardown(void *data)
 
 static struct pci_p2pdma *p2pdma_create(struct pci_dev *pdev)
 {
+	int node = dev_to_node(&pdev->dev);
 	struct pci_p2pdma *p2p;
 	int ret;
 
-	p2p = kzalloc(sizeof(*p2p), GFP_KERNEL);
+	p2p = kzalloc_node(sizeof(*p2p), GFP_KERNEL, node);
 	if (!p2p)
 		return ERR_PTR(-ENOMEM);
 
@@ -191,7 +192,8 @@ static struct pci_p2pdma *p2pdma_create(struct pci_dev *pdev)
 	xa_init_flags(&p2p->verdicts, XA_FLAGS_LOCK_IRQ);
 
 	ret = -ENOMEM;
-	p2p->pool = gen_pool_create(PAGE_SHIFT, dev_to_node(&pdev->dev));
+	/* Page granularity: user space maps what the pool hands out. */
+	p2p->pool = gen_pool_create(PAGE_SHIFT, node);
 	if (!p2p->pool)
 		goto err_free;
 	ret = percpu_ref_init(&p2p->users, p2pdma_users_released, 0,
@@ -280,7 +282,7 @@ static int p2pdma_add_range(struct pci_p2pdma *p2p, int bar, size_t size,
 	range->bus_offset = pci_bus_address(pdev, bar) -
 			    pci_resource_start(pdev, bar);
 	range->pgmap.type = MEMORY_DEVICE_PCI_P2PDMA;
-	range->pgmap.ops = &p2pdma_pgmap_ops;
+	range->pgmap.ops = &p2pdma_page_ops;
 	range->pgmap.nr_range = 1;
 	range->pgmap.range.start = pci_resource_start(pdev, bar) + offset;
 	range->pgmap.range.end = range->pgmap.range.start + size - 1;
@@ -446,21 +448,25 @@ EXPORT_SYMBOL_GPL(pci_p2pmem_virt_to_bus);
 struct scatterlist *pci_p2pmem_alloc_sgl(struct pci_dev *pdev,
 					 unsigned int *nents, u32 length)
 {
-	struct scatterlist *sg;
-	void *addr;
+	void *mem = pci_alloc_p2pmem(pdev, length);
+	struct scatterlist *sgl;
 
-	sg = kmalloc(sizeof(*sg), GFP_KERNEL);
-	if (!sg)
+	if (!mem)
 		return NULL;
-
-	addr = pci_alloc_p2pmem(pdev, length);
-	if (!addr) {
-		kfree(sg);
+	sgl = kmalloc_array(1, sizeof(*sgl), GFP_KERNEL);
+	if (!sgl) {
+		pci_free_p2pmem(pdev, mem, length);
 		return NULL;
 	}
-	sg_init_one(sg, addr, length);
+	/*
+	 * By page, not sg_init_one(): with CONFIG_DEBUG_SG, sg_set_buf()
+	 * insists on virt_addr_valid(), which some architectures deny BAR
+	 * memory.  The pool hands out whole pages, so the offset is 0.
+	 */
+	sg_init_table(sgl, 1);
+	sg_set_page(sgl, virt_to_page(mem), length, offset_in_page(mem));
 	*nents = 1;
-	return sg;
+	return sgl;
 }
 EXPORT_SYMBOL_GPL(pci_p2pmem_alloc_sgl);
 
@@ -472,13 +478,10 @@ EXPORT_SYMBOL_GPL(pci_p2pmem_alloc_sgl);
 void pci_p2pmem_free_sgl(struct pci_dev *pdev, struct scatterlist *sgl)
 {
 	struct scatterlist *sg;
-	int i;
 
-	for_each_sg(sgl, sg, INT_MAX, i) {
-		if (!sg)
-			break;
+	/* The list ends at its end mark, whatever its length. */
+	for (sg = sgl; sg; sg = sg_next(sg))
 		pci_free_p2pmem(pdev, sg_virt(sg), sg->length);
-	}
 	kfree(sgl);
 }
 EXPORT_SYMBOL_GPL(pci_p2pmem_free_sgl);

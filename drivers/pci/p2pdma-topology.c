@@ -50,23 +50,33 @@ struct p2pdma_host_bridge_id {
 /*
  * Host bridges known to forward peer traffic between their root ports,
  * matched by the vendor:device of 00.0 on the root bus (or of the root port
- * where there is no 00.0).  Sources: vendors' datasheets and field reports.
+ * where there is no 00.0).
+ *
+ * Up to Broadwell-EP a socket's PCIe root ports sit below one host bridge,
+ * and peer traffic is forwarded between them but not across the socket
+ * interconnect: those entries are limited to one host bridge.  From
+ * Skylake-SP on, every IIO stack of a socket is a host bridge of its own,
+ * and the mesh forwards peer traffic between stacks, so those entries
+ * allow traffic across host bridges.
  */
 static const struct p2pdma_host_bridge_id p2pdma_builtin_allow[] = {
-	/* Xeon E5/E7 v3 (Haswell-EP), DMI2 and root port */
-	{ PCI_VENDOR_ID_INTEL, 0x2f00 },
-	{ PCI_VENDOR_ID_INTEL, 0x2f01 },
+	/* Xeon E5 (Sandy Bridge-EP) */
+	{ PCI_VENDOR_ID_INTEL, 0x3c00, P2PDMA_SAME_HOST_BRIDGE },
+	{ PCI_VENDOR_ID_INTEL, 0x3c01, P2PDMA_SAME_HOST_BRIDGE },
+	/* Xeon E5/E7 v3 (Haswell-EP) */
+	{ PCI_VENDOR_ID_INTEL, 0x2f00, P2PDMA_SAME_HOST_BRIDGE },
+	{ PCI_VENDOR_ID_INTEL, 0x2f01, P2PDMA_SAME_HOST_BRIDGE },
 	/* Xeon E5/E7 v4 (Broadwell-EP) */
-	{ PCI_VENDOR_ID_INTEL, 0x6f00 },
-	{ PCI_VENDOR_ID_INTEL, 0x6f01 },
-	/* Xeon Scalable (Skylake-SP, Cascade Lake): within one host bridge */
-	{ PCI_VENDOR_ID_INTEL, 0x2020, P2PDMA_SAME_HOST_BRIDGE },
-	{ PCI_VENDOR_ID_INTEL, 0x2030, P2PDMA_SAME_HOST_BRIDGE },
-	{ PCI_VENDOR_ID_INTEL, 0x2031, P2PDMA_SAME_HOST_BRIDGE },
-	{ PCI_VENDOR_ID_INTEL, 0x2032, P2PDMA_SAME_HOST_BRIDGE },
-	{ PCI_VENDOR_ID_INTEL, 0x2033, P2PDMA_SAME_HOST_BRIDGE },
-	/* Xeon Scalable (Ice Lake-SP, Sapphire Rapids): within one bridge */
-	{ PCI_VENDOR_ID_INTEL, 0x09a2, P2PDMA_SAME_HOST_BRIDGE },
+	{ PCI_VENDOR_ID_INTEL, 0x6f00, P2PDMA_SAME_HOST_BRIDGE },
+	{ PCI_VENDOR_ID_INTEL, 0x6f01, P2PDMA_SAME_HOST_BRIDGE },
+	/* Xeon Scalable (Skylake-SP, Cascade Lake) */
+	{ PCI_VENDOR_ID_INTEL, 0x2020 },
+	{ PCI_VENDOR_ID_INTEL, 0x2030 },
+	{ PCI_VENDOR_ID_INTEL, 0x2031 },
+	{ PCI_VENDOR_ID_INTEL, 0x2032 },
+	{ PCI_VENDOR_ID_INTEL, 0x2033 },
+	/* Xeon Scalable (Ice Lake-SP) */
+	{ PCI_VENDOR_ID_INTEL, 0x09a2 },
 };
 
 /* Entries added at boot (pci_p2pdma.allow=) and by tests. */

@@ -11,9 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MATRIX_PATH	"/sys/kernel/debug/pci_p2pdma/matrix"
-#define MAX_DEVS	256
-#define NAME_LEN	32
+#define MATRIX_PATH "/sys/kernel/debug/pci_p2pdma/matrix"
+#define MAX_DEVS 256
+#define NAME_LEN 32
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 struct pair {
 	char provider[NAME_LEN];
@@ -46,10 +48,11 @@ static int read_matrix(const char *path)
 
 	if (!f) {
 		perror(path);
-		fprintf(stderr, "p2pmatrix: needs root, debugfs mounted and CONFIG_PCI_P2PDMA\n");
+		fprintf(stderr,
+			"p2pmatrix: needs root, debugfs mounted and CONFIG_PCI_P2PDMA\n");
 		return -1;
 	}
-	while (nr_pairs < (int)(sizeof(pairs) / sizeof(pairs[0])) &&
+	while (nr_pairs < (int)ARRAY_SIZE(pairs) &&
 	       fgets(line, sizeof(line), f)) {
 		struct pair *p = &pairs[nr_pairs];
 		int used = 0;
@@ -96,7 +99,8 @@ static void print_table(void)
 	for (i = 0; i < nr_cli; i++) {
 		printf("%-14s", clients[i]);
 		for (j = 0; j < nr_prov; j++) {
-			const struct pair *p = find_pair(providers[j], clients[i]);
+			const struct pair *p =
+				find_pair(providers[j], clients[i]);
 			char cell[24];
 
 			if (!p)
@@ -110,10 +114,10 @@ static void print_table(void)
 		}
 		printf("\n");
 	}
-	printf("\nLegend: BUS = by PCI bus address below a common switch, "
-	       "HB = through the host bridge\n(mapped like host memory), "
-	       "NO = cannot do P2P; the number is the distance\n"
-	       "(links crossed).  -v prints the kernel's reason per pair.\n");
+	printf("\nLegend: BUS = by PCI bus address below a common switch,\n"
+	       "HB = through the host bridge (mapped like host memory),\n"
+	       "NO = cannot do P2P; the number is the distance (links crossed).\n"
+	       "-v prints the kernel's reason per pair.\n");
 }
 
 int main(int argc, char **argv)
@@ -130,7 +134,8 @@ int main(int argc, char **argv)
 			path = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-v] [-f matrix-file]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-v] [-f matrix-file]\n",
+				argv[0]);
 			return 2;
 		}
 	}

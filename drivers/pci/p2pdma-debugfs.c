@@ -29,7 +29,7 @@ static void p2pdma_show_pair(struct seq_file *m, struct pci_dev *provider,
 			     struct pci_dev *client)
 {
 	struct p2pdma_verdict v = p2pdma_verdict_of(provider, client);
-	DECLARE_SEQ_BUF(why, 512);
+	DECLARE_SEQ_BUF(why, P2PDMA_EXPLAIN_MAX);
 
 	p2pdma_explain(provider, &client->dev, &why);
 	seq_printf(m, "%s %s %s %d %s\n", pci_name(provider), pci_name(client),

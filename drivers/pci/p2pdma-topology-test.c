@@ -445,6 +445,9 @@ static char *p2pdma_test_explain(struct kunit *test, struct pci_dev *provider,
 	p2pdma_explain(provider, client, &s);
 	KUNIT_EXPECT_FALSE(test, seq_buf_has_overflowed(&s));
 	KUNIT_EXPECT_GT(test, seq_buf_used(&s), 0);
+	/* dmesg and debugfs print it from a P2PDMA_EXPLAIN_MAX buffer. */
+	KUNIT_EXPECT_LT_MSG(test, seq_buf_used(&s), P2PDMA_EXPLAIN_MAX,
+			    "explanation: %s", buf);
 	return buf;
 }
 

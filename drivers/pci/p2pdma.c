@@ -557,7 +557,7 @@ int pci_p2pdma_distance_many(struct pci_dev *provider, struct device **clients,
 		if (v.map == PCI_P2PDMA_MAP_NOT_SUPPORTED) {
 			unreachable = true;
 			if (verbose) {
-				DECLARE_SEQ_BUF(why, 256);
+				DECLARE_SEQ_BUF(why, P2PDMA_EXPLAIN_MAX);
 
 				p2pdma_explain(provider, clients[i], &why);
 				pci_warn(provider, "%s\n", seq_buf_str(&why));

@@ -72,6 +72,13 @@ struct p2pdma_verdict {
 	int distance;
 };
 
+/*
+ * Room for one explanation of p2pdma_explain(): the longest names both host
+ * bridges, eight redirecting ports twice (list and kernel parameter) and
+ * the virtual IOMMU; the topology suite checks every case fits.
+ */
+#define P2PDMA_EXPLAIN_MAX	768
+
 /* p2pdma-topology.c */
 /* The PCI device at or above @dev; no reference taken, valid while @dev is. */
 struct pci_dev *p2pdma_pci_dev_of(struct device *dev);

@@ -11,11 +11,12 @@ T := $(REPO)/tools/testing/p2pdma
 SCENARIOS := $(shell grep -v '^\#' $(T)/scenarios | cut -d'|' -f1)
 
 DEB_PACKAGES := linux-source-6.12 qemu-system-x86 flex bison bc libelf-dev \
-	libssl-dev busybox-static cpio sparse coccinelle ccache python3 \
-	gcc make patch libc6-dev dwarves rsync kmod
+	libssl-dev busybox-static cpio sparse coccinelle clang-format ccache \
+	python3 gcc make patch libc6-dev dwarves rsync kmod
 
 .PHONY: all help deps compose kernel initramfs test run shell check \
-	users docs clean distclean $(addprefix scenario-,$(SCENARIOS))
+	format-check users docs clean distclean \
+	$(addprefix scenario-,$(SCENARIOS))
 
 all: help
 
@@ -23,7 +24,8 @@ help:
 	@echo "make run     build if needed, boot topology (a), show P2P working"
 	@echo "make test    build, run KUnit and every QEMU scenario, summarise"
 	@echo "make shell   boot topology (a) with an interactive shell"
-	@echo "make check   checkpatch, sparse, kernel-doc, clang-format on our files"
+	@echo "make check   checkpatch, sparse, coccinelle, kernel-doc, clang-format, W=1"
+	@echo "make format-check  clang-format on our C files only (no kernel build)"
 	@echo "make users   compile the in-tree users of the P2PDMA API"
 	@echo "make docs    build the driver-api/pci book, fail on P2PDMA doc warnings"
 
@@ -57,13 +59,20 @@ $(addprefix scenario-,$(SCENARIOS)): scenario-%: initramfs
 users: compose
 	@$(T)/build-users.sh $(REPO) $(BUILD)
 
+# Static checks of every file and diff we ship (see check.sh); `make test`
+# runs them first.
 check: kernel
 	@$(T)/check.sh $(REPO) $(BUILD)
+
+format-check:
+	@mkdir -p $(BUILD)
+	@$(T)/check.sh $(REPO) $(BUILD) format
 
 docs: compose
 	@$(T)/docs.sh $(REPO) $(BUILD)
 
 test: initramfs
+	@$(T)/check.sh $(REPO) $(BUILD)
 	@$(T)/build-users.sh $(REPO) $(BUILD)
 	@start=$$(date +%s); \
 	for s in $(SCENARIOS); do \

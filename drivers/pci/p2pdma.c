@@ -91,7 +91,7 @@ static const struct dev_pagemap_ops p2pdma_page_ops = {
  * Return: the provider's state, or NULL if @pdev has no P2P memory or is
  * being removed.
  */
-struct pci_p2pdma *p2pdma_get_live(struct pci_dev *pdev, unsigned int nr)
+struct pci_p2pdma *p2pdma_get_live(struct pci_dev *pdev, unsigned long nr)
 {
 	struct pci_p2pdma *p2p;
 

@@ -96,7 +96,7 @@ void p2pdma_topology_changed(void);
 extern const struct attribute_group p2pmem_group;
 
 /* p2pdma.c */
-struct pci_p2pdma *p2pdma_get_live(struct pci_dev *pdev, unsigned int nr);
+struct pci_p2pdma *p2pdma_get_live(struct pci_dev *pdev, unsigned long nr);
 void *p2pdma_pool_alloc(struct pci_p2pdma *p2p, size_t size);
 void p2pdma_user_page_free(struct page *page);
 

@@ -15,7 +15,7 @@ DEB_PACKAGES := linux-source-6.12 qemu-system-x86 flex bison bc libelf-dev \
 	python3 gcc make patch libc6-dev dwarves rsync kmod
 
 .PHONY: all help deps compose kernel initramfs test run shell check \
-	format-check users docs clean distclean \
+	format-check users docs bench clean distclean \
 	$(addprefix scenario-,$(SCENARIOS))
 
 all: help
@@ -27,6 +27,7 @@ help:
 	@echo "make check   checkpatch, sparse, coccinelle, kernel-doc, clang-format, W=1"
 	@echo "make format-check  clang-format on our C files only (no kernel build)"
 	@echo "make users   compile the in-tree users of the P2PDMA API"
+	@echo "make bench   ours against stock 6.12 side by side (build/bench/results.md)"
 	@echo "make docs    build the driver-api/pci book, fail on P2PDMA doc warnings"
 
 # Install what is missing, quietly when nothing is.
@@ -87,6 +88,11 @@ run: initramfs
 
 shell: initramfs
 	@$(T)/run-scenario.sh $(REPO) $(BUILD) shell a
+
+# Builds its own pair of kernels (ours and the unmodified base) in
+# build/obj-bench-*, so it needs deps but not the test kernel.
+bench: deps
+	@$(T)/bench.sh $(REPO) $(BUILD)
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/logs $(BUILD)/initramfs*

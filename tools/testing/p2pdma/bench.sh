@@ -1,0 +1,347 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`: our P2PDMA against the stock P2PDMA of Linux 6.12, side by
+# side, in one run.
+#
+#   bench.sh <repo> <build-dir> [all|build|run|report]
+#
+# Two kernels from the same base tarball and the same configuration
+# (config/base.config + config/bench.config, no checkers, no KUnit):
+#   ours   the feature tree composed into <build>/bench/linux
+#          (compose.sh, our own copy: <build>/linux belongs to `make test`),
+#          built in <build>/obj-bench-ours; the work tree as it is, or the
+#          commit P2P_BENCH_REV names;
+#   stock  the unpacked base tree itself, unmodified, built in
+#          <build>/obj-bench-stock.
+# The benchmark module (bench/p2pbench.c) uses only the API both share and is
+# built out of tree against each.  Every boot is QEMU (TCG) on a topology of
+# topologies.sh with guest/scenarios/bench.sh; the kernels alternate boot by
+# boot, round by round (P2P_BENCH_ROUNDS, at least 5), and which one goes
+# first alternates too.  The serial logs land in <build>/bench/logs and
+# bench_report.py turns them into results.md, results.csv and map.png.
+#
+# Every kernel build and every QEMU boot holds /tmp/p2p-cpu.lock
+# (P2P_CPU_LOCK): on a 2-core machine two of them at once would measure each
+# other.
+set -euo pipefail
+
+repo=$(cd "$1" && pwd)
+build=$(cd "$2" && pwd)
+stage=${3:-all}
+here=$repo/tools/testing/p2pdma
+bench=$build/bench
+rounds=${P2P_BENCH_ROUNDS:-5}
+lock=${P2P_CPU_LOCK:-/tmp/p2p-cpu.lock}
+jobs=${P2P_JOBS:-2}
+cc=gcc
+command -v ccache >/dev/null && cc="ccache gcc"
+frags="$here/config/base.config $here/config/bench.config"
+
+die() { echo "bench: error: $*" >&2; exit 1; }
+say() { echo "bench: $*"; }
+# One kernel build or QEMU boot at a time on this machine.  The time spent
+# waiting for the lock (someone else's build or boot) is counted apart.
+waited=0
+last_wait=0
+cpu() {
+	local asked got rc=0
+	asked=$(date +%s)
+	flock "$lock" bash -c 'date +%s >"$0"; exec "$@"' "$bench/.lock-got" "$@" || rc=$?
+	got=$(cat "$bench/.lock-got" 2>/dev/null || echo "$asked")
+	last_wait=$((got - asked))
+	waited=$((waited + last_wait))
+	return $rc
+}
+lockinfo() {	# wall seconds
+	[ "$last_wait" -gt 0 ] && echo "$1 s, $last_wait s of it waiting for the lock" ||
+		echo "$1 s"
+}
+
+mkdir -p "$bench"
+start_all=$(date +%s)
+
+obj_of() { echo "$build/obj-bench-$1"; }
+
+# What "ours" is: the work tree, as `make test` takes it, or with
+# P2P_BENCH_REV=<commit> that commit, checked out apart (a shared clone, so
+# edits in progress in the work tree do not leak into the figures).
+ours_source() {
+	local rev=${P2P_BENCH_REV:-} sha
+	if [ -z "$rev" ]; then
+		ours_src=$repo
+		ours_desc=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo "work tree")
+		return 0
+	fi
+	sha=$(git -C "$repo" rev-parse --verify -q "$rev^{commit}") ||
+		die "P2P_BENCH_REV=$rev is not a commit"
+	ours_src=$bench/src
+	[ -d "$ours_src/.git" ] || git clone -q --shared --no-checkout "$repo" "$ours_src"
+	git -C "$ours_src" checkout -q -f --detach "$sha"
+	git -C "$ours_src" clean -q -f -d -x
+	ours_desc=$(git -C "$repo" rev-parse --short "$sha")
+}
+
+trees() {
+	ours_source
+	echo "$ours_desc" >"$bench/ours-rev"
+	say "ours: $ours_desc"
+	# Ours: compose into our own tree, sharing the unpacked base of
+	# `make kernel` when there is one (compose.sh only reads it).
+	if [ ! -e "$bench/base" ] && [ -d "$build/base" ]; then
+		ln -s ../base "$bench/base"
+	fi
+	"$here/compose.sh" "$ours_src" "$bench" | sed 's/^/bench: /'
+	key=$(cat "$bench/linux/.p2p-base")
+	stock_tree=$(ls -d "$bench/base/$key"/linux-source-* 2>/dev/null | head -n1)
+	[ -n "$stock_tree" ] || die "no unpacked base under $bench/base/$key"
+	ours_tree=$bench/linux
+}
+
+tree_of() {
+	case $1 in
+	ours) echo "$ours_tree" ;;
+	stock) echo "$stock_tree" ;;
+	esac
+}
+
+configure() {	# kernel
+	local tree obj sum missing f line opt
+	tree=$(tree_of "$1")
+	obj=$(obj_of "$1")
+	mkdir -p "$obj"
+	sum=$(cat $frags | sha256sum | cut -c1-16)
+	[ -f "$obj/.config" ] && [ "$(cat "$obj/.p2p-config" 2>/dev/null)" = "$sum" ] && return 0
+	say "$1: generating .config from base.config + bench.config"
+	make -s -C "$tree" O="$obj" CC="$cc" allnoconfig >/dev/null
+	(cd "$tree" && KCONFIG_CONFIG="$obj/.config" \
+		scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" $frags >/dev/null)
+	make -s -C "$tree" O="$obj" CC="$cc" olddefconfig >/dev/null
+	missing=0
+	for f in $frags; do
+		while IFS= read -r line; do
+			case "$line" in
+			CONFIG_*=n)
+				opt=${line%%=*}
+				if grep -q "^$opt=" "$obj/.config"; then
+					echo "bench: $1: $opt is set, $(basename "$f") wants it off" >&2
+					missing=1
+				fi ;;
+			CONFIG_*=*)
+				grep -qx -- "$line" "$obj/.config" || {
+					echo "bench: $1: $line from $(basename "$f") did not survive olddefconfig" >&2
+					missing=1
+				} ;;
+			esac
+		done <"$f"
+	done
+	[ $missing = 0 ] || die "$1: the configuration is incomplete"
+	echo "$sum" >"$obj/.p2p-config"
+}
+
+# The two configurations must be the same, apart from options that exist in
+# one tree only (ours has options the base does not, and the reverse).
+compare_configs() {
+	local a b diff
+	a=$(obj_of ours)/.config
+	b=$(obj_of stock)/.config
+	diff=$(diff <(grep '^CONFIG_' "$a" | sort) <(grep '^CONFIG_' "$b" | sort) |
+		sed -n 's/^[<>] //p' | cut -d= -f1 | sort -u |
+		while read -r opt; do
+			# An option both trees know must have the same value.
+			if grep -q "^$opt=\|^# $opt is not set" "$a" &&
+			   grep -q "^$opt=\|^# $opt is not set" "$b"; then
+				echo "$opt"
+			fi
+		done)
+	if [ -n "$diff" ]; then
+		for opt in $diff; do
+			echo "bench: ours: $(grep "$opt[= ]" "$a")  stock: $(grep "$opt[= ]" "$b")" >&2
+		done
+		die "the two benchmark kernels are not configured alike"
+	fi
+	say "ours and stock have the same configuration ($(grep -c '^CONFIG_' "$a") options set)"
+}
+
+build_kernel() {	# kernel
+	local tree obj t0
+	tree=$(tree_of "$1")
+	obj=$(obj_of "$1")
+	avail=$(df -Pk "$build" | awk 'NR==2 {print $4}')
+	[ "$avail" -gt 4000000 ] || die "less than 4 GiB free under $build"
+	say "$1: make bzImage modules in $obj (-j$jobs; ~5 min from scratch)"
+	t0=$(date +%s)
+	if ! cpu make -s -C "$tree" O="$obj" CC="$cc" -j"$jobs" bzImage modules \
+			2>"$obj/build.err"; then
+		grep -E 'error|Error' "$obj/build.err" | head -n 30 >&2
+		die "$1: kernel build failed (log: $obj/build.err)"
+	fi
+	say "$1: kernel built in $(lockinfo $(($(date +%s) - t0)))"
+}
+
+build_module() {	# kernel
+	local tree obj mod
+	tree=$(tree_of "$1")
+	obj=$(obj_of "$1")
+	mod=$bench/mod-$1
+	mkdir -p "$mod"
+	for f in Kbuild p2pbench.c; do
+		cmp -s "$here/bench/$f" "$mod/$f" || cp "$here/bench/$f" "$mod/$f"
+	done
+	if ! cpu make -s -C "$tree" O="$obj" M="$mod" CC="$cc" modules \
+			>"$mod/build.log" 2>&1; then
+		cat "$mod/build.log" >&2
+		die "$1: p2pbench.ko does not build"
+	fi
+	say "$1: p2pbench.ko built"
+}
+
+initramfs() {	# kernel
+	local root=$bench/initramfs-$1
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,tests,modules}
+	[ -x /bin/busybox ] || die "/bin/busybox is missing (apt-get install busybox-static)"
+	cp /bin/busybox "$root/bin/busybox"
+	cp "$bench"/progs/* "$root/bin/"
+	cp "$here/guest/init" "$root/init"
+	chmod +x "$root/init"
+	cp "$here/guest/tap.sh" "$here/guest/lib.sh" \
+		"$here/guest/scenarios/bench.sh" "$root/tests/"
+	cp "$bench/mod-$1/p2pbench.ko" "$root/modules/"
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) \
+		>"$bench/initramfs-$1.cpio"
+}
+
+stage_build() {
+	trees
+	configure ours
+	configure stock
+	compare_configs
+	build_kernel ours
+	build_kernel stock
+	build_module ours
+	build_module stock
+	make -s -C "$here/src" OUT="$bench/progs"
+	initramfs ours
+	initramfs stock
+	say "build done in $(($(date +%s) - start_all)) s ($waited s waiting for the lock)"
+}
+
+# Kernel command line a topology gets, for both kernels alike (the stock
+# kernel ignores our parameters).  (c): the pair is switch-local; ours
+# refuses bus addresses behind a virtual IOMMU unless told the hypervisor
+# keeps such traffic local, stock does not check, so ours is told, to
+# measure the same route.  (b), (d): q35's host bridge is allowed, which
+# only ours can do.
+topo_extra() {
+	case $1 in
+	c) echo "pci_p2pdma.trust_virt_topology=1" ;;
+	b | d) echo "pci_p2pdma.allow=8086:29c0" ;;
+	*) echo "" ;;
+	esac
+}
+
+boot() {	# kernel topology log
+	local k=$1 t=$2 log=$3 obj rc=0 t0 cmdline
+	obj=$(obj_of "$k")
+	rm -f "$bench/disk0.img" "$bench/disk1.img"
+	truncate -s 64M "$bench/disk0.img" "$bench/disk1.img"
+	cmdline="console=ttyS0 panic=-1 oops=panic p2ptest=bench p2pbench=$t $(topo_cmdline "$t") $(topo_extra "$t")"
+	t0=$(date +%s)
+	# shellcheck disable=SC2046
+	cpu timeout --foreground 600 qemu-system-x86_64 -machine q35 -accel tcg \
+		-cpu qemu64 -smp 2 -m 2G -nographic -no-reboot \
+		-bios /usr/share/qemu/qboot.rom \
+		-kernel "$obj/arch/x86/boot/bzImage" \
+		-initrd "$bench/initramfs-$k.cpio" -append "$cmdline" \
+		-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off \
+		$(P2P_BUILD=$bench p2p_topology "$t") </dev/null >"$log" 2>&1 || rc=$?
+	if [ $rc = 124 ]; then
+		echo "P2PBENCH error|boot timed out|" >>"$log"
+		echo "bench: $k ($t) timed out; last lines:" >&2
+		tail -n 20 "$log" >&2
+	fi
+	if grep -q '^P2PBENCH end' "$log"; then
+		say "round $r/$rounds: $k on ($t) in $(lockinfo $(($(date +%s) - t0)))"
+	else
+		echo "bench: round $r/$rounds: $k on ($t) did not finish (log: $log)" >&2
+	fi
+}
+
+machine_info() {
+	{
+		echo "date|$(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo "cpu|$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
+		echo "cores|$(nproc)"
+		echo "memory|$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
+		echo "qemu|$(qemu-system-x86_64 --version | head -n1)"
+		echo "host|$(uname -sr)"
+		echo "rounds|$rounds"
+		echo "ours|$(cat "$bench/ours-rev" 2>/dev/null || echo '?')"
+		echo "base|$(basename "$(ls /usr/src/linux-source-6.12.tar.* | head -n1)")"
+	} >"$bench/machine.txt"
+}
+
+stage_run() {
+	# shellcheck source=tools/testing/p2pdma/topologies.sh
+	. "$here/topologies.sh"
+	command -v qemu-system-x86_64 >/dev/null ||
+		die "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"
+	for k in ours stock; do
+		[ -f "$bench/initramfs-$k.cpio" ] || die "no $k build; run '$0 $repo $build build'"
+	done
+	if [ "$rounds" -lt 5 ]; then
+		echo "bench: warning: $rounds round(s); the published figures need at least 5" >&2
+	fi
+	rm -rf "$bench/logs"
+	mkdir -p "$bench/logs"
+	machine_info
+	local t0 order w0=$waited
+	t0=$(date +%s)
+	for r in $(seq 1 "$rounds"); do
+		# Alternate which kernel boots first, so neither always follows
+		# the other.
+		if [ $((r % 2)) = 1 ]; then order="ours stock"; else order="stock ours"; fi
+		for t in a c; do
+			for k in $order; do
+				boot "$k" "$t" "$bench/logs/r$r-$k-$t.log"
+			done
+		done
+		# The host-bridge route exists only in ours.
+		for t in b d; do
+			boot ours "$t" "$bench/logs/r$r-ours-$t.log"
+		done
+	done
+	say "$rounds rounds in $(($(date +%s) - t0)) s ($((waited - w0)) s waiting for the lock)"
+}
+
+ensure_gnuplot() {
+	command -v gnuplot >/dev/null && return 0
+	if [ "$(id -u)" = 0 ]; then
+		say "installing gnuplot-nox for the plot"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q gnuplot-nox >/dev/null 2>&1 ||
+			{ DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 &&
+			  DEBIAN_FRONTEND=noninteractive apt-get install -y -q gnuplot-nox >/dev/null 2>&1; } ||
+			echo "bench: warning: apt-get install gnuplot-nox failed; no plot" >&2
+	else
+		echo "bench: warning: gnuplot is missing and we are not root; no plot" >&2
+	fi
+}
+
+stage_report() {
+	ensure_gnuplot
+	python3 "$here/bench_report.py" "$bench"
+}
+
+case $stage in
+build) stage_build ;;
+run) stage_run ;;
+report) stage_report ;;
+all)
+	stage_build
+	stage_run
+	stage_report
+	say "make bench took $(($(date +%s) - start_all)) s, $waited s of it waiting for $lock"
+	;;
+*) die "unknown stage '$stage' (all, build, run, report)" ;;
+esac

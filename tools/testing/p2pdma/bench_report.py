@@ -1,0 +1,466 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the serial logs of `make bench` into a table, a CSV file and a plot.
+
+    bench_report.py <build>/bench
+
+Reads logs/r<round>-<kernel>-<topology>.log (lines "P2PBENCH name|value|unit"
+printed by guest/scenarios/bench.sh) and machine.txt, and writes results.md,
+results.csv and map.png (with gnuplot, when it is installed) next to them.
+Every figure is the median over the rounds, with the minimum and maximum.
+The table says for every row with a target whether ours met it; the targets
+are fixed here and the figures are what the runs measured.
+"""
+import csv
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+
+KERNELS = ("stock", "ours")
+LOG_NAME = re.compile(r"^r(\d+)-(ours|stock)-([a-z])\.log$")
+LINE = re.compile(r"P2PBENCH ([^|\r\n]+)\|([^|\r\n]*)\|([^\r\n]*)")
+
+PATHS = {"direct": "dma-direct", "iommu": "dma-iommu (intel-iommu)"}
+KINDS = {
+    "host": "host pages only",
+    "p2p-bus": "P2P pages only, bus address",
+    "p2p-hb": "P2P pages only, through the host bridge",
+    "mixed-bus": "half host, half P2P (bus address), interleaved",
+}
+HB_NA = ("n/a: q35's host bridge 8086:29c0 is on no allow-list of stock "
+         "6.12 and it has no way to add one, so it refuses the pair")
+
+MAP_RATIO_MAX = 1.00
+P2P_HOST_MAX = 1.2
+WARM_SPEEDUP_MIN = 5.0
+
+
+def parse_logs(bench):
+    """values[kernel][name] = [floats], units, failures, meta, results."""
+    values = {k: {} for k in KERNELS}
+    fails = {k: {} for k in KERNELS}
+    units = {}
+    meta = {k: {} for k in KERNELS}
+    results = {k: {} for k in KERNELS}
+    boots = {k: 0 for k in KERNELS}
+    unfinished = []
+    logs = os.path.join(bench, "logs")
+    for fname in sorted(os.listdir(logs)):
+        m = LOG_NAME.match(fname)
+        if not m:
+            continue
+        kernel = m.group(2)
+        boots[kernel] += 1
+        finished = False
+        with open(os.path.join(logs, fname), errors="replace") as f:
+            for line in f:
+                lm = LINE.search(line)
+                if not lm:
+                    continue
+                name, value, unit = (s.strip() for s in lm.groups())
+                if name == "end":
+                    finished = True
+                elif name.startswith("meta"):
+                    meta[kernel].setdefault(value, set()).add(unit)
+                elif name.startswith("result/") or name.startswith("check/"):
+                    results[kernel].setdefault(name, set()).add(value)
+                elif name.startswith("info/client"):
+                    results[kernel].setdefault("clients", set()).add(value)
+                elif name in ("start", "done", "error") or name.startswith("info/"):
+                    if name == "error":
+                        fails[kernel].setdefault(fname, []).append(value)
+                else:
+                    try:
+                        v = float(value)
+                    except ValueError:
+                        fails[kernel].setdefault(name, []).append(unit)
+                        continue
+                    values[kernel].setdefault(name, []).append(v)
+                    units[name] = unit
+        if not finished:
+            unfinished.append(fname)
+    return values, fails, units, meta, results, boots, unfinished
+
+
+def stats(vals):
+    if not vals:
+        return None
+    return (statistics.median(vals), min(vals), max(vals), len(vals))
+
+
+def fmt(x):
+    if x is None:
+        return "n/a"
+    ax = abs(x)
+    if ax >= 1e6:
+        return f"{x / 1e6:.2f}M"
+    if ax >= 1e4:
+        return f"{x / 1e3:.1f}k"
+    if ax >= 100:
+        return f"{x:.0f}"
+    if ax >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+def fmt_stats(s):
+    if s is None:
+        return "n/a"
+    return f"{fmt(s[0])} ({fmt(s[1])}–{fmt(s[2])})"
+
+
+def spread(r):
+    """A note when the two kernels' min-max ranges overlap."""
+    if r.stock and r.ours and r.ours[1] <= r.stock[2] and r.stock[1] <= r.ours[2]:
+        return ", within the run-to-run spread"
+    return ""
+
+
+class Row:
+    def __init__(self, key, label, unit, better, note=""):
+        self.key, self.label, self.unit, self.better = key, label, unit, better
+        self.note = note
+        self.stock = self.ours = None
+        self.ratio = None
+        self.target = ""        # met / MISSED / "" (no target)
+        self.detail = ""
+
+
+def build_rows(values, units):
+    rows = []
+
+    def med(kernel, key):
+        s = stats(values[kernel].get(key, []))
+        return s[0] if s else None
+
+    def add(key, label, better, note=""):
+        r = Row(key, label, units.get(key, ""), better, note)
+        r.stock = stats(values["stock"].get(key, []))
+        r.ours = stats(values["ours"].get(key, []))
+        if r.stock and r.ours and r.stock[0] > 0:
+            r.ratio = r.ours[0] / r.stock[0]
+        rows.append(r)
+        return r
+
+    def judge(r, checks):
+        """checks: [(ok or None, text)]; None means not measurable."""
+        parts, ok_all, any_check = [], True, False
+        for ok, text in checks:
+            if ok is None:
+                parts.append(text + ": not measured")
+                ok_all = False
+                continue
+            any_check = True
+            parts.append(text)
+            ok_all = ok_all and ok
+        if checks:
+            r.target = "met" if ok_all and any_check else "MISSED"
+            r.detail = "; ".join(parts)
+
+    # Map path.
+    for path, path_label in PATHS.items():
+        for kind, kind_label in KINDS.items():
+            for n in (1, 32, 256):
+                if kind.startswith("mixed") and n < 2:
+                    continue
+                key = f"map/{path}/{kind}/{n}"
+                label = f"map+unmap, {path_label}, {kind_label}, {n} entr{'y' if n == 1 else 'ies'}"
+                note = HB_NA if kind == "p2p-hb" else ""
+                r = add(key, label, "lower", note)
+                checks = []
+                if kind != "p2p-hb":
+                    if r.ratio is None:
+                        checks.append((None, f"ratio <= {MAP_RATIO_MAX:.2f}"))
+                    else:
+                        checks.append((r.ratio <= MAP_RATIO_MAX,
+                                       f"ratio {r.ratio:.3f} {'<=' if r.ratio <= MAP_RATIO_MAX else '>'} {MAP_RATIO_MAX:.2f}{spread(r)}"))
+                if kind.startswith("p2p"):
+                    host_key = (f"map/{path}/host/{n}" if kind == "p2p-bus"
+                                else f"map/{path}/host-hbtopo/{n}")
+                    h = med("ours", host_key)
+                    if r.ours is None or not h:
+                        checks.append((None, f"<= {P2P_HOST_MAX}x host-only"))
+                    else:
+                        x = r.ours[0] / h
+                        checks.append((x <= P2P_HOST_MAX,
+                                       f"{x:.2f}x host-only {'<=' if x <= P2P_HOST_MAX else '>'} {P2P_HOST_MAX}x"))
+                judge(r, checks)
+
+    # Allocator.
+    for cpus in (1, 2):
+        for size, label in ((4, "4 KiB"), (64, "64 KiB"), (1024, "1 MiB")):
+            key = f"alloc/{size}K/{cpus}cpu"
+            r = add(key, f"pci_alloc_p2pmem + pci_free_p2pmem, {label}, {cpus} CPU{'s at once' if cpus > 1 else ''}",
+                    "higher")
+            if r.ratio is None:
+                judge(r, [(None, "ratio >= 1.00")])
+            else:
+                judge(r, [(r.ratio >= 1.0,
+                           f"ratio {r.ratio:.3f} {'>=' if r.ratio >= 1.0 else '<'} 1.00{spread(r)}")])
+    add("frag/largest-fresh", "largest allocatable block, fresh pool", "higher")
+    add("frag/largest-after", "largest allocatable block after random fill-and-free", "higher")
+
+    # Distance.
+    for n in (1, 8, 32):
+        add(f"dist/cold/{n}", f"pci_p2pdma_distance_many, {n} client{'s' if n > 1 else ''}, cold", "lower")
+        r = add(f"dist/warm/{n}", f"pci_p2pdma_distance_many, {n} client{'s' if n > 1 else ''}, warm", "lower")
+        cold = med("ours", f"dist/cold/{n}")
+        if r.ours is None or not cold:
+            judge(r, [(None, f"ours warm >= {WARM_SPEEDUP_MIN:.0f}x faster than cold")])
+        else:
+            x = cold / r.ours[0]
+            judge(r, [(x >= WARM_SPEEDUP_MIN,
+                       f"ours warm {x:.1f}x faster than cold {'>=' if x >= WARM_SPEEDUP_MIN else '<'} {WARM_SPEEDUP_MIN:.0f}x")])
+    for n in (1, 8):
+        add(f"find/{n}", f"pci_p2pmem_find_many, {n} client{'s' if n > 1 else ''}", "lower")
+
+    # End to end.
+    add("copy/p2p", "O_DIRECT copy NVMe -> NVMe through P2P memory (information only)", "higher")
+    add("copy/host", "O_DIRECT copy NVMe -> NVMe through a host buffer (information only)", "higher")
+    return rows
+
+
+def read_machine(bench):
+    info = {}
+    path = os.path.join(bench, "machine.txt")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if "|" in line:
+                    k, v = line.rstrip("\n").split("|", 1)
+                    info[k] = v
+    return info
+
+
+def markdown(rows, info, meta, boots, checks_text, nclients):
+    out = []
+    out.append(f"Run of {info.get('date', '?')} on {info.get('cpu', '?')}, "
+               f"{info.get('cores', '?')} cores, {info.get('memory', '?')}; "
+               f"{info.get('qemu', 'QEMU')} (TCG), q35, 2 vCPUs, 2 GiB; "
+               f"{info.get('rounds', '?')} rounds "
+               f"({boots['ours']} boots of ours, {boots['stock']} of stock); "
+               f"stock: unmodified {info.get('base', '?')}; "
+               f"ours: {info.get('ours', '?')} composed on it.")
+    out.append("")
+    out.append("Each figure: median (min–max) over the rounds.  Ratio: ours/stock of "
+               "the medians; 'better' says which way is better for the row.  "
+               "Targets are judged on the medians; 'within the run-to-run "
+               "spread' marks a ratio whose two min–max ranges overlap, a "
+               "difference these rounds cannot tell from noise.")
+    out.append("")
+    out.append("| workload | unit | better | stock | ours | ratio ours/stock | target |")
+    out.append("| --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        if r.stock is None and r.ours is None:
+            continue
+        stock = fmt_stats(r.stock) if r.stock else ("n/a¹" if r.note else "n/a")
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else "n/a"
+        target = f"{r.target} ({r.detail})" if r.target else "—"
+        out.append(f"| {r.label} | {r.unit} | {r.better} | {stock} | "
+                   f"{fmt_stats(r.ours)} | {ratio} | {target} |")
+    out.append("")
+    out.append(f"¹ {HB_NA}.  The P2P-through-host-bridge rows run on topologies "
+               "(b) and (d) booted with pci_p2pdma.allow=8086:29c0; their "
+               "host-only reference is ours' host-only figure from those same "
+               "boots (results.csv, host-hbtopo).")
+    out.append("")
+    out.append("How the figures are made: both kernels come from the same base "
+               "and the same configuration (config/base.config + "
+               "config/bench.config: no KASAN, lockdep, kmemleak, DEBUG_SG or "
+               "dma-debug, no KUnit), and the same module, p2pbench.ko, built "
+               "against each, calls only the API they share.  Map rows: "
+               "dma_map_sgtable + dma_unmap_sgtable of one-page entries for the "
+               "second NVMe drive, dma-direct on topologies (a)/(b), dma-iommu on "
+               "(c)/(d) with intel_iommu=on; on (c) both kernels get "
+               "pci_p2pdma.trust_virt_topology=1, without which ours (rightly, "
+               "under QEMU) refuses bus addresses behind a virtual IOMMU.  "
+               "Cold distance: the first call after a PCI topology change "
+               "(the SMBus controller hot-removed and rescanned before every "
+               "cold sample, the event on which a verdict cache must forget), "
+               "preceded by one call for the root port, which is no client, "
+               "so that the code is warm and the clients' verdicts are not "
+               "(under TCG the first run of code after the rescan costs its "
+               "translation); median of 9 samples per boot.  Warm: the same "
+               f"call repeated.  Distance clients: the {nclients} PCI devices "
+               "below the provider's root port (the peer drive, the provider, "
+               "the switch ports), repeated to fill 8 and 32 entries, so a "
+               "cold call of 8 or 32 entries judges "
+               f"{nclients} unknown pairs and finds the rest already known "
+               "(the guest has no more devices that reach the provider).  "
+               "Stock has no verdict cache for distance: its cold and warm "
+               "calls differ only by the state of the machine.")
+    if checks_text:
+        out.append("")
+        out.extend(checks_text)
+    return "\n".join(out) + "\n"
+
+
+def consistency(results, fails, unfinished):
+    """Sanity lines: same answers from both kernels, failures, lost boots."""
+    lines = []
+    for key in sorted(set(results["stock"]) | set(results["ours"])):
+        s = results["stock"].get(key)
+        o = results["ours"].get(key)
+        if key.startswith("check/"):
+            continue
+        if s is not None and o is not None and s != o:
+            lines.append(f"- {key}: stock answered {sorted(s)}, ours {sorted(o)}")
+    for k in KERNELS:
+        for name, why in sorted(fails[k].items()):
+            lines.append(f"- {k}: {name} failed: {'; '.join(sorted(set(why)))}")
+    for f in unfinished:
+        lines.append(f"- {f}: the boot did not finish")
+    if lines:
+        lines.insert(0, "Problems seen in the logs:")
+    return lines
+
+
+def route_checks(results):
+    """The route each kernel's P2P entries took, from the check/ lines."""
+    lines = []
+    for k in KERNELS:
+        for key in sorted(results[k]):
+            if key.startswith("check/") and "host" not in key:
+                lines.append(f"{k} {key[6:]}: {'/'.join(sorted(results[k][key]))} bus-address segments")
+    return lines
+
+
+def write_csv(path, rows, values, units):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["workload", "description", "unit", "better",
+                    "stock_median", "stock_min", "stock_max", "stock_runs",
+                    "ours_median", "ours_min", "ours_max", "ours_runs",
+                    "ratio_ours_stock", "target", "target_detail"])
+        seen = set()
+
+        def cells(s):
+            return [f"{s[0]:.3f}", f"{s[1]:.3f}", f"{s[2]:.3f}", s[3]] if s else ["", "", "", 0]
+
+        for r in rows:
+            seen.add(r.key)
+            if r.stock is None and r.ours is None:
+                continue
+            w.writerow([r.key, r.label, r.unit, r.better] + cells(r.stock) +
+                       cells(r.ours) +
+                       [f"{r.ratio:.3f}" if r.ratio is not None else "",
+                        r.target, r.detail])
+        # Everything else the logs hold (host-only references of the
+        # host-bridge boots, fill statistics, ...).
+        for key in sorted(set(values["stock"]) | set(values["ours"])):
+            if key in seen:
+                continue
+            s = stats(values["stock"].get(key, []))
+            o = stats(values["ours"].get(key, []))
+            ratio = f"{o[0] / s[0]:.3f}" if s and o and s[0] else ""
+            w.writerow([key, "", units.get(key, ""), ""] + cells(s) + cells(o) +
+                       [ratio, "", ""])
+
+
+def plot(bench, rows):
+    gnuplot = shutil.which("gnuplot")
+    if not gnuplot:
+        print("bench: gnuplot not installed: no map.png", file=sys.stderr)
+        return None
+    dat = os.path.join(bench, "map.dat")
+    short = {"host": "host", "p2p-bus": "P2P bus", "p2p-hb": "P2P HB",
+             "mixed-bus": "mixed"}
+    panels = []
+    with open(dat, "w") as f:
+        for path in PATHS:
+            f.write(f"# {path}\n")
+            count = 0
+            for r in rows:
+                parts = r.key.split("/")
+                if parts[0] != "map" or parts[1] != path:
+                    continue
+                if r.ours is None and r.stock is None:
+                    continue
+                label = f"{short.get(parts[2], parts[2])} {parts[3]}"
+                s = r.stock or ("-", "-", "-")
+                o = r.ours or ("-", "-", "-")
+                f.write(f'"{label}" {s[0]} {s[1]} {s[2]} {o[0]} {o[1]} {o[2]}\n')
+                count += 1
+            f.write("\n\n")
+            panels.append((path, count))
+    png = os.path.join(bench, "map.png")
+    script = f"""
+set terminal pngcairo size 1400,900 font ",10"
+set output "{png}"
+set datafile missing "-"
+set style data histogram
+set style histogram errorbars gap 1 lw 1
+set style fill solid 0.8 border -1
+set logscale y
+set ylabel "ns per scatterlist entry (log)"
+set xtics rotate by -40 scale 0
+set grid ytics
+set key top right
+set multiplot layout 2,1 title 'dma\\_map\\_sgtable + dma\\_unmap\\_sgtable: stock 6.12 vs ours (median, bars min-max; P2P HB: ours only)'
+"""
+    for i, (path, count) in enumerate(panels):
+        script += f"""
+set title "{PATHS[path]}"
+plot "{dat}" index {i} using 2:3:4:xtic(1) title "stock 6.12" lc rgb "#888888", \\
+     "" index {i} using 5:6:7 title "ours" lc rgb "#1f77b4"
+"""
+    script += "unset multiplot\n"
+    res = subprocess.run([gnuplot], input=script, text=True,
+                         capture_output=True)
+    if res.returncode != 0:
+        # pngcairo may be missing from a minimal gnuplot: fall back to png.
+        res = subprocess.run([gnuplot], input=script.replace("pngcairo", "png"),
+                             text=True, capture_output=True)
+    if res.returncode != 0:
+        print(f"bench: gnuplot failed: {res.stderr.strip()}", file=sys.stderr)
+        return None
+    return png
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    bench = sys.argv[1]
+    values, fails, units, meta, results, boots, unfinished = parse_logs(bench)
+    if not any(values[k] for k in KERNELS):
+        print("bench: no figures in the logs", file=sys.stderr)
+        return 1
+    rows = build_rows(values, units)
+    info = read_machine(bench)
+    extra = consistency(results, fails, unfinished)
+    rc = route_checks(results)
+    if rc:
+        extra += ["", "Route taken by the P2P entries of the 32-entry lists "
+                  "(one map per boot, counted in the mapped list):", ""]
+        extra += ["- " + line for line in rc]
+    kv = []
+    for k in KERNELS:
+        if "kernel" in meta[k]:
+            kv.append(f"{k} {'/'.join(sorted(meta[k]['kernel']))}")
+        if "clocksource" in meta[k]:
+            kv.append(f"{k} clocksource {'/'.join(sorted(meta[k]['clocksource']))}")
+    if kv:
+        extra += ["", "Kernels: " + ", ".join(kv) + "."]
+    nclients = max((len(results[k].get("clients", ())) for k in KERNELS),
+                   default=0) or "?"
+    md = markdown(rows, info, meta, boots, extra, nclients)
+    with open(os.path.join(bench, "results.md"), "w") as f:
+        f.write(md)
+    write_csv(os.path.join(bench, "results.csv"), rows, values, units)
+    png = plot(bench, rows)
+    print(md)
+    print(f"bench: wrote {os.path.join(bench, 'results.md')}, "
+          f"{os.path.join(bench, 'results.csv')}" +
+          (f" and {png}" if png else ""))
+    missed = [r for r in rows if r.target == "MISSED"]
+    met = [r for r in rows if r.target == "met"]
+    print(f"bench: targets: {len(met)} met, {len(missed)} missed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# `make bench`: one boot of tools/testing/p2pdma/bench.sh.  Loads p2pbench.ko
+# on the P2P pair with the workloads of this topology (p2pbench=TOPO on the
+# kernel command line) and prints every figure as
+# "P2PBENCH workload|value|unit" on the console; on topology (a) it also
+# times O_DIRECT copies between the drives through P2P memory and through a
+# host buffer.
+. /tests/lib.sh
+
+say() { echo "P2PBENCH $*"; }
+
+topo=$(sed -n 's/.*p2pbench=\([a-z]*\).*/\1/p' /proc/cmdline)
+say "meta|kernel|$(uname -r)"
+say "meta|topology|$topo"
+say "meta|clocksource|$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+
+case "$topo" in
+a) tests=map,alloc,frag,dist,find route=bus ;;
+c) tests=map route=bus ;;
+b | d) tests=map route=hb ;;
+*) say "error|unknown topology '$topo'|"; exit 0 ;;
+esac
+
+if ! wait_for_drives; then
+	say "error|the NVMe drives did not appear|"
+	exit 0
+fi
+PROV=$(provider_bdf) || { say "error|no device with p2pmem/|"; exit 0; }
+PEER=$(other_nvme_bdf "$PROV")
+say "meta|pair|provider $PROV client $PEER"
+
+if insmod /modules/p2pbench.ko provider="$PROV" client="$PEER" \
+		tests="$tests" route="$route"; then
+	dmesg | sed -n 's/^.*p2pbench: /P2PBENCH /p'
+	rmmod p2pbench
+else
+	say "error|insmod p2pbench.ko failed|"
+	dmesg | tail -n 20
+fi
+
+# End to end, information only: MB/s of the copy phase of p2pcopy.
+copy_mbps() {	# name p2pcopy-args...
+	name=$1
+	shift
+	if out=$(p2pcopy "$@" 2>&1); then
+		say "$name|$(echo "$out" | sed -n 's/^copy: .*, \([0-9.]*\) MB\/s$/\1/p')|MB/s"
+	else
+		say "$name|fail|$(echo "$out" | tail -n 1)"
+	fi
+}
+if [ "$topo" = a ]; then
+	PROV_BLK=$(nvme_blk_of "$PROV")
+	PEER_BLK=$(nvme_blk_of "$PEER")
+	ALLOC=/sys/bus/pci/devices/$PROV/p2pmem/allocate
+	copy_mbps copy/p2p -s "$PEER_BLK" -d "$PROV_BLK" -m "$ALLOC" -n 32M -b 1M
+	copy_mbps copy/host -H -s "$PEER_BLK" -d "$PROV_BLK" -n 32M -b 1M
+fi
+say "end||"

@@ -444,6 +444,7 @@ static void p2pdma_test_bus_addr_dma_mask(struct kunit *test)
 	struct p2pdma_test_fabric *fabric;
 	struct pci_dev *client, *far;
 	struct p2pdma_test_alloc *a;
+	struct scatterlist sg;
 	u64 saved_mask;
 
 	fabric = p2pdma_test_fabric_create(test, &two_providers_topo);
@@ -469,8 +470,12 @@ static void p2pdma_test_bus_addr_dma_mask(struct kunit *test)
 	pci_p2pdma_map_state_update(&state, &client->dev,
 				    virt_to_page(a->addr));
 	KUNIT_EXPECT_EQ(test, state.map, PCI_P2PDMA_MAP_BUS_ADDR);
-	KUNIT_EXPECT_EQ(test, virt_to_phys(a->addr) + state.bus_offset,
+	sg_init_table(&sg, 1);
+	sg_set_page(&sg, virt_to_page(a->addr), PAGE_SIZE, 0);
+	pci_p2pdma_map_bus_addr(&state, &sg);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(&sg),
 			p2pdma_test_bus_addr(far, a->addr));
+	KUNIT_EXPECT_TRUE(test, sg_dma_is_bus_address(&sg));
 
 	*client->dev.dma_mask = saved_mask;
 }

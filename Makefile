@@ -12,7 +12,7 @@ SCENARIOS := $(shell grep -v '^\#' $(T)/scenarios | cut -d'|' -f1)
 
 DEB_PACKAGES := linux-source-6.12 qemu-system-x86 flex bison bc libelf-dev \
 	libssl-dev busybox-static cpio sparse coccinelle clang-format ccache \
-	python3 gcc make patch libc6-dev dwarves rsync kmod
+	python3 python3-sphinx gcc make patch libc6-dev dwarves rsync kmod
 
 .PHONY: all help deps compose kernel initramfs test run shell check \
 	format-check users docs bench clean distclean \
@@ -64,6 +64,7 @@ users: compose
 # runs them first.
 check: kernel
 	@$(T)/check.sh $(REPO) $(BUILD)
+	@$(T)/docs.sh $(REPO) $(BUILD)
 
 format-check:
 	@mkdir -p $(BUILD)
@@ -74,6 +75,7 @@ docs: compose
 
 test: initramfs
 	@$(T)/check.sh $(REPO) $(BUILD)
+	@$(T)/docs.sh $(REPO) $(BUILD)
 	@$(T)/build-users.sh $(REPO) $(BUILD)
 	@start=$$(date +%s); \
 	for s in $(SCENARIOS); do \

@@ -690,10 +690,53 @@ static void p2pdma_test_verdict_cache(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pci_p2pdma_distance(ep0, &ep1->dev, false), 4);
 }
 
+static const struct p2pdma_test_topology replug_topo =
+	TOPO(0x0125, switch_nodes);
+
+/*
+ * A device removed and scanned again at the same address is judged afresh:
+ * the PCI bus notifier drops cached verdicts.  Here the client comes back
+ * behind a downstream port whose ACS now redirects, so the cached
+ * bus-address verdict must not be served for it.
+ */
+static void p2pdma_test_verdict_follows_replug(struct kunit *test)
+{
+	struct p2pdma_test_fabric *fabric;
+	struct pci_dev *ep0, *ep1, *fresh;
+	struct p2pdma_verdict v;
+	struct pci_bus *bus;
+	unsigned int devfn;
+
+	fabric = p2pdma_test_fabric(test, &replug_topo);
+	ep0 = p2pdma_test_dev(test, fabric, "ep0");
+	ep1 = p2pdma_test_dev(test, fabric, "ep1");
+	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(ep0, 0, 0, 0), 0);
+	v = p2pdma_verdict_of(ep0, ep1);
+	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_BUS_ADDR);
+
+	KUNIT_ASSERT_EQ(test, p2pdma_test_fabric_set_acs(fabric, "dn1",
+							 ACS_REDIRECT), 0);
+	bus = ep1->bus;
+	devfn = ep1->devfn;
+	pci_lock_rescan_remove();
+	pci_stop_and_remove_bus_device(ep1);
+	pci_rescan_bus(bus);
+	pci_unlock_rescan_remove();
+
+	fresh = pci_get_slot(bus, devfn);
+	KUNIT_ASSERT_NOT_NULL(test, fresh);
+	KUNIT_EXPECT_PTR_NE(test, fresh, ep1);
+	v = p2pdma_verdict_of(ep0, fresh);
+	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_NOT_SUPPORTED);
+	KUNIT_EXPECT_EQ(test, v.distance, -1);
+	pci_dev_put(fresh);
+}
+
 static struct kunit_case p2pdma_topology_test_cases[] = {
 	KUNIT_CASE_PARAM(p2pdma_topology_case, p2pdma_topo_gen_params),
 	KUNIT_CASE(p2pdma_test_distance_many),
 	KUNIT_CASE(p2pdma_test_verdict_cache),
+	KUNIT_CASE(p2pdma_test_verdict_follows_replug),
 	{}
 };
 

@@ -43,7 +43,7 @@ static ssize_t published_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(published);
 
-static int p2pmem_check_vma(struct pci_dev *pdev, struct pci_p2pdma *p2p,
+static int p2pmem_check_vma(struct pci_dev *pdev, struct pci_p2pdma *prov,
 			    struct vm_area_struct *vma)
 {
 	size_t len = vma->vm_end - vma->vm_start;
@@ -58,10 +58,10 @@ static int p2pmem_check_vma(struct pci_dev *pdev, struct pci_p2pdma *p2p,
 				     current->comm);
 		return -EINVAL;
 	}
-	if (len > gen_pool_size(p2p->pool)) {
+	if (len > gen_pool_size(prov->pool)) {
 		pci_info_ratelimited(pdev, "%s: %zu bytes asked, the provider has %zu\n",
 				     current->comm, len,
-				     gen_pool_size(p2p->pool));
+				     gen_pool_size(prov->pool));
 		return -EINVAL;
 	}
 	return 0;
@@ -72,7 +72,7 @@ static int p2pmem_check_vma(struct pci_dev *pdev, struct pci_p2pdma *p2p,
  * comes back through p2pdma_user_page_free() once unmapped; pages not
  * inserted go back here.
  */
-static int p2pmem_insert_pages(struct pci_p2pdma *p2p,
+static int p2pmem_insert_pages(struct pci_p2pdma *prov,
 			       struct vm_area_struct *vma, void *kaddr)
 {
 	unsigned long npages = vma_pages(vma), i;
@@ -88,9 +88,9 @@ static int p2pmem_insert_pages(struct pci_p2pdma *p2p,
 		put_page(page);
 	}
 	if (ret) {
-		gen_pool_free(p2p->pool, (unsigned long)kaddr + i * PAGE_SIZE,
+		gen_pool_free(prov->pool, (unsigned long)kaddr + i * PAGE_SIZE,
 			      (npages - i) * PAGE_SIZE);
-		percpu_ref_put_many(&p2p->users, npages - i);
+		percpu_ref_put_many(&prov->users, npages - i);
 	}
 	return ret;
 }
@@ -100,7 +100,7 @@ static int p2pmem_mmap(struct file *filp, struct kobject *kobj,
 {
 	struct pci_dev *pdev = to_pci_dev(kobj_to_dev(kobj));
 	unsigned long npages = vma_pages(vma);
-	struct pci_p2pdma *p2p;
+	struct pci_p2pdma *prov;
 	void *kaddr;
 	int ret;
 
@@ -108,12 +108,12 @@ static int p2pmem_mmap(struct file *filp, struct kobject *kobj,
 	if (ret)
 		return ret;
 
-	p2p = p2pdma_get_live(pdev, npages);
-	if (!p2p)
+	prov = p2pdma_get_live(pdev, npages);
+	if (!prov)
 		return -ENODEV;
-	kaddr = p2pdma_pool_alloc(p2p, npages * PAGE_SIZE);
+	kaddr = p2pdma_pool_alloc(prov, npages * PAGE_SIZE);
 	if (!kaddr) {
-		percpu_ref_put_many(&p2p->users, npages);
+		percpu_ref_put_many(&prov->users, npages);
 		return -ENOMEM;
 	}
 	/*
@@ -122,7 +122,7 @@ static int p2pmem_mmap(struct file *filp, struct kobject *kobj,
 	 * device's, so clear it with the I/O accessor.
 	 */
 	memset_io((void __iomem __force *)kaddr, 0, npages * PAGE_SIZE);
-	return p2pmem_insert_pages(p2p, vma, kaddr);
+	return p2pmem_insert_pages(prov, vma, kaddr);
 }
 
 /*

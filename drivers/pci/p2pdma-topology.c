@@ -13,7 +13,7 @@
  * first time it meets a (provider, client) pair.  Verdicts are cached per
  * pair and dropped whenever a PCI device comes or goes.
  */
-#define pr_fmt(fmt) "pci-p2pdma: " fmt
+#define pr_fmt(fmt) "pci_p2pdma: " fmt
 
 #include <linux/bitfield.h>
 #include <linux/dma-mapping.h>
@@ -501,13 +501,13 @@ struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
 			    (ULONG_MAX >> (P2PDMA_VERDICT_GEN_SHIFT + 1));
 	unsigned long key = p2pdma_client_key(client);
 	struct p2pdma_verdict v;
-	struct pci_p2pdma *p2p;
+	struct pci_p2pdma *prov;
 	void *entry;
 
 	rcu_read_lock();
-	p2p = rcu_dereference(provider->p2pdma);
-	if (p2p) {
-		entry = xa_load(&p2p->verdicts, key);
+	prov = rcu_dereference(provider->p2pdma);
+	if (prov) {
+		entry = xa_load(&prov->verdicts, key);
 		if (xa_is_value(entry) &&
 		    xa_to_value(entry) >> P2PDMA_VERDICT_GEN_SHIFT == gen) {
 			unsigned long packed = xa_to_value(entry);
@@ -519,7 +519,7 @@ struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
 		}
 	}
 	v = p2pdma_judge(provider, client, NULL);
-	if (p2p) {
+	if (prov) {
 		unsigned long flags;
 
 		trace_pci_p2pdma_map_decision(provider, client, v.map,
@@ -529,13 +529,30 @@ struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
 		 * interrupt handler: the lock must be irq-safe.  A failed
 		 * store only costs another walk next time.
 		 */
-		xa_lock_irqsave(&p2p->verdicts, flags);
-		__xa_store(&p2p->verdicts, key,
+		xa_lock_irqsave(&prov->verdicts, flags);
+		__xa_store(&prov->verdicts, key,
 			   xa_mk_value(p2pdma_pack(v, gen)), GFP_ATOMIC);
-		xa_unlock_irqrestore(&p2p->verdicts, flags);
+		xa_unlock_irqrestore(&prov->verdicts, flags);
 	}
 	rcu_read_unlock();
 	return v;
+}
+
+/**
+ * p2pdma_verdict_of_dev - cached verdict for any device doing the DMA
+ * @provider: device exposing the memory
+ * @dev: a PCI device, or a device below one (an NVMe controller, a disk)
+ *
+ * Return: the verdict of the PCI device at or above @dev, or
+ * %PCI_P2PDMA_MAP_NOT_SUPPORTED when there is none.
+ */
+struct p2pdma_verdict p2pdma_verdict_of_dev(struct pci_dev *provider,
+					    struct device *dev)
+{
+	const struct p2pdma_verdict none = { PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
+	struct pci_dev *client = p2pdma_pci_dev_of(dev);
+
+	return client ? p2pdma_verdict_of(provider, client) : none;
 }
 
 /*
@@ -567,19 +584,16 @@ void pci_p2pdma_map_state_update(struct pci_p2pdma_map_state *state,
 				 struct device *dev, struct page *page)
 {
 	struct p2pdma_range *range = to_p2pdma_range(page->pgmap);
-	struct pci_dev *client = p2pdma_pci_dev_of(dev);
-	struct p2pdma_verdict v = { PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
+	struct p2pdma_verdict v = p2pdma_verdict_of_dev(range->provider, dev);
 
-	if (client)
-		v = p2pdma_verdict_of(range->provider, client);
 	if (v.map == PCI_P2PDMA_MAP_BUS_ADDR &&
 	    !p2pdma_bus_addr_reachable(dev, range))
 		v.map = PCI_P2PDMA_MAP_NOT_SUPPORTED;
 	state->pgmap = page->pgmap;
 	state->bus_offset = range->bus_offset;
 	state->map = v.map;
-	if (v.map == PCI_P2PDMA_MAP_NOT_SUPPORTED && client)
-		trace_pci_p2pdma_map_refused(range->provider, client, v.map,
+	if (v.map == PCI_P2PDMA_MAP_NOT_SUPPORTED)
+		trace_pci_p2pdma_map_refused(range->provider, dev, v.map,
 					     v.distance);
 }
 EXPORT_SYMBOL_GPL(pci_p2pdma_map_state_update);

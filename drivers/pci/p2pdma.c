@@ -8,7 +8,7 @@
  * user space, holds a count on the provider; removal kills the count, tears
  * down user mappings and waits for kernel users before the pages go away.
  */
-#define pr_fmt(fmt) "pci-p2pdma: " fmt
+#define pr_fmt(fmt) "pci_p2pdma: " fmt
 
 #include <linux/device.h>
 #include <linux/err.h>
@@ -30,9 +30,9 @@ static DEFINE_MUTEX(p2pdma_setup_lock);
 
 static void p2pdma_users_released(struct percpu_ref *ref)
 {
-	struct pci_p2pdma *p2p = container_of(ref, struct pci_p2pdma, users);
+	struct pci_p2pdma *prov = container_of(ref, struct pci_p2pdma, users);
 
-	complete(&p2p->users_gone);
+	complete(&prov->users_gone);
 }
 
 /*
@@ -42,9 +42,9 @@ static void p2pdma_users_released(struct percpu_ref *ref)
  */
 static void p2pdma_return_freed(struct work_struct *work)
 {
-	struct pci_p2pdma *p2p = container_of(work, struct pci_p2pdma,
+	struct pci_p2pdma *prov = container_of(work, struct pci_p2pdma,
 					      free_work);
-	struct llist_node *batch = llist_del_all(&p2p->freed);
+	struct llist_node *batch = llist_del_all(&prov->freed);
 	struct llist_node *pos, *next;
 
 	if (!batch)
@@ -55,9 +55,9 @@ static void p2pdma_return_freed(struct work_struct *work)
 		struct page *page = container_of((void **)pos, struct page,
 						 zone_device_data);
 
-		gen_pool_free(p2p->pool, (unsigned long)page_address(page),
+		gen_pool_free(prov->pool, (unsigned long)page_address(page),
 			      PAGE_SIZE);
-		percpu_ref_put(&p2p->users);
+		percpu_ref_put(&prov->users);
 	}
 }
 
@@ -72,11 +72,11 @@ void p2pdma_user_page_free(struct page *page)
 {
 	struct p2pdma_range *range = to_p2pdma_range(page->pgmap);
 	/* The page holds a count on the provider, so it is still there. */
-	struct pci_p2pdma *p2p = rcu_dereference_protected(range->provider->p2pdma, 1);
+	struct pci_p2pdma *prov = rcu_dereference_protected(range->provider->p2pdma, 1);
 
 	BUILD_BUG_ON(sizeof(page->zone_device_data) < sizeof(struct llist_node));
-	llist_add((struct llist_node *)&page->zone_device_data, &p2p->freed);
-	schedule_work(&p2p->free_work);
+	llist_add((struct llist_node *)&page->zone_device_data, &prov->freed);
+	schedule_work(&prov->free_work);
 }
 
 static const struct dev_pagemap_ops p2pdma_page_ops = {
@@ -93,52 +93,52 @@ static const struct dev_pagemap_ops p2pdma_page_ops = {
  */
 struct pci_p2pdma *p2pdma_get_live(struct pci_dev *pdev, unsigned long nr)
 {
-	struct pci_p2pdma *p2p;
+	struct pci_p2pdma *prov;
 
 	rcu_read_lock();
-	p2p = rcu_dereference(pdev->p2pdma);
-	if (p2p && percpu_ref_tryget_live_rcu(&p2p->users)) {
+	prov = rcu_dereference(pdev->p2pdma);
+	if (prov && percpu_ref_tryget_live_rcu(&prov->users)) {
 		if (nr > 1)
-			percpu_ref_get_many(&p2p->users, nr - 1);
+			percpu_ref_get_many(&prov->users, nr - 1);
 	} else {
-		p2p = NULL;
+		prov = NULL;
 	}
 	rcu_read_unlock();
-	return p2p;
+	return prov;
 }
 
 /**
  * p2pdma_pool_alloc - carve @size bytes out of a provider's pool
- * @p2p: provider state, with the caller's counts already taken
+ * @prov: provider state, with the caller's counts already taken
  * @size: bytes wanted
  *
  * Return: kernel address of the memory or NULL.
  */
-void *p2pdma_pool_alloc(struct pci_p2pdma *p2p, size_t size)
+void *p2pdma_pool_alloc(struct pci_p2pdma *prov, size_t size)
 {
-	void *addr = (void *)gen_pool_alloc(p2p->pool, size);
+	void *addr = (void *)gen_pool_alloc(prov->pool, size);
 
 	if (!addr)
-		trace_pci_p2pdma_alloc_fail(p2p->pdev, size,
-					    gen_pool_avail(p2p->pool));
+		trace_pci_p2pdma_alloc_fail(prov->pdev, size,
+					    gen_pool_avail(prov->pool));
 	return addr;
 }
 
-static void p2pdma_wait_for_users(struct pci_p2pdma *p2p)
+static void p2pdma_wait_for_users(struct pci_p2pdma *prov)
 {
-	percpu_ref_kill(&p2p->users);
-	while (!wait_for_completion_timeout(&p2p->users_gone, 10 * HZ))
-		pci_warn(p2p->pdev, "removal waits for drivers to free their P2P memory (%zu bytes still allocated)\n",
-			 gen_pool_size(p2p->pool) - gen_pool_avail(p2p->pool));
+	percpu_ref_kill(&prov->users);
+	while (!wait_for_completion_timeout(&prov->users_gone, 10 * HZ))
+		pci_warn(prov->pdev, "removal waits for drivers to free their P2P memory (%zu bytes still allocated)\n",
+			 gen_pool_size(prov->pool) - gen_pool_avail(prov->pool));
 	/* The last user page may have been queued just before the kill. */
-	flush_work(&p2p->free_work);
+	flush_work(&prov->free_work);
 }
 
-static void p2pdma_release_ranges(struct pci_p2pdma *p2p)
+static void p2pdma_release_ranges(struct pci_p2pdma *prov)
 {
 	struct p2pdma_range *range, *tmp;
 
-	list_for_each_entry_safe(range, tmp, &p2p->ranges, node) {
+	list_for_each_entry_safe(range, tmp, &prov->ranges, node) {
 		memunmap_pages(&range->pgmap);
 		list_del(&range->node);
 		kfree(range);
@@ -150,75 +150,75 @@ static void p2pdma_release_ranges(struct pci_p2pdma *p2p)
  * every user safe: no new users, no user mappings, no kernel users, no
  * pages, no state.
  */
-static void p2pdma_teardown(void *data)
+static void p2pdma_teardown(void *provider)
 {
-	struct pci_dev *pdev = data;
-	struct pci_p2pdma *p2p;
+	struct pci_dev *pdev = provider;
+	struct pci_p2pdma *prov;
 
 	/* Only the teardown changes the pointer from here on. */
-	p2p = rcu_dereference_protected(pdev->p2pdma, 1);
-	WRITE_ONCE(p2p->published, false);
-	trace_pci_p2pdma_provider_remove(pdev, gen_pool_size(p2p->pool));
+	prov = rcu_dereference_protected(pdev->p2pdma, 1);
+	WRITE_ONCE(prov->published, false);
+	trace_pci_p2pdma_provider_remove(pdev, gen_pool_size(prov->pool));
 	/* Removing the group zaps user mappings: later accesses get SIGBUS. */
-	sysfs_remove_group(&pdev->dev.kobj, &p2pmem_group);
-	p2pdma_wait_for_users(p2p);
-	p2pdma_release_ranges(p2p);
+	device_remove_group(&pdev->dev, &p2pmem_group);
+	p2pdma_wait_for_users(prov);
+	p2pdma_release_ranges(prov);
 
 	RCU_INIT_POINTER(pdev->p2pdma, NULL);
 	synchronize_rcu();
 	p2pdma_topology_changed();
-	xa_destroy(&p2p->verdicts);
-	percpu_ref_exit(&p2p->users);
-	gen_pool_destroy(p2p->pool);
-	kfree(p2p);
+	xa_destroy(&prov->verdicts);
+	percpu_ref_exit(&prov->users);
+	gen_pool_destroy(prov->pool);
+	kfree(prov);
 }
 
 static struct pci_p2pdma *p2pdma_create(struct pci_dev *pdev)
 {
 	int node = dev_to_node(&pdev->dev);
-	struct pci_p2pdma *p2p;
+	struct pci_p2pdma *prov;
 	int ret;
 
-	p2p = kzalloc_node(sizeof(*p2p), GFP_KERNEL, node);
-	if (!p2p)
+	prov = kzalloc_node(sizeof(*prov), GFP_KERNEL, node);
+	if (!prov)
 		return ERR_PTR(-ENOMEM);
 
-	p2p->pdev = pdev;
-	INIT_LIST_HEAD(&p2p->ranges);
-	init_llist_head(&p2p->freed);
-	INIT_WORK(&p2p->free_work, p2pdma_return_freed);
-	init_completion(&p2p->users_gone);
+	prov->pdev = pdev;
+	INIT_LIST_HEAD(&prov->ranges);
+	init_llist_head(&prov->freed);
+	INIT_WORK(&prov->free_work, p2pdma_return_freed);
+	init_completion(&prov->users_gone);
 	/* Filled from the DMA map path, which may run in any context. */
-	xa_init_flags(&p2p->verdicts, XA_FLAGS_LOCK_IRQ);
+	xa_init_flags(&prov->verdicts, XA_FLAGS_LOCK_IRQ);
 
 	ret = -ENOMEM;
 	/* Page granularity: user space maps what the pool hands out. */
-	p2p->pool = gen_pool_create(PAGE_SHIFT, node);
-	if (!p2p->pool)
+	prov->pool = gen_pool_create(PAGE_SHIFT, node);
+	if (!prov->pool)
 		goto err_free;
-	ret = percpu_ref_init(&p2p->users, p2pdma_users_released, 0,
+	ret = percpu_ref_init(&prov->users, p2pdma_users_released, 0,
 			      GFP_KERNEL);
 	if (ret)
 		goto err_pool;
 	/* The group's files find the state through the pointer: set it first. */
-	rcu_assign_pointer(pdev->p2pdma, p2p);
-	ret = sysfs_create_group(&pdev->dev.kobj, &p2pmem_group);
+	rcu_assign_pointer(pdev->p2pdma, prov);
+	ret = device_add_group(&pdev->dev, &p2pmem_group);
 	if (ret)
 		goto err_ptr;
 
 	ret = devm_add_action_or_reset(&pdev->dev, p2pdma_teardown, pdev);
 	if (ret)
 		return ERR_PTR(ret);
-	return p2p;
+	return prov;
 
 err_ptr:
 	RCU_INIT_POINTER(pdev->p2pdma, NULL);
 	synchronize_rcu();
-	percpu_ref_exit(&p2p->users);
+	percpu_ref_exit(&prov->users);
 err_pool:
-	gen_pool_destroy(p2p->pool);
+	gen_pool_destroy(prov->pool);
 err_free:
-	kfree(p2p);
+	kfree(prov);
 	return ERR_PTR(ret);
 }
 
@@ -265,10 +265,11 @@ static int p2pdma_check_range(struct pci_dev *pdev, int bar, size_t *size,
 	return 0;
 }
 
-static int p2pdma_add_range(struct pci_p2pdma *p2p, int bar, size_t size,
+static int p2pdma_add_range(struct pci_p2pdma *prov, int bar, size_t size,
 			    u64 offset)
 {
-	struct pci_dev *pdev = p2p->pdev;
+	struct pci_dev *pdev = prov->pdev;
+	resource_size_t bar_start = pci_resource_start(pdev, bar);
 	int node = dev_to_node(&pdev->dev);
 	struct p2pdma_range *range;
 	void *addr;
@@ -279,12 +280,11 @@ static int p2pdma_add_range(struct pci_p2pdma *p2p, int bar, size_t size,
 		return -ENOMEM;
 
 	range->provider = pdev;
-	range->bus_offset = pci_bus_address(pdev, bar) -
-			    pci_resource_start(pdev, bar);
+	range->bus_offset = pci_bus_address(pdev, bar) - bar_start;
 	range->pgmap.type = MEMORY_DEVICE_PCI_P2PDMA;
 	range->pgmap.ops = &p2pdma_page_ops;
 	range->pgmap.nr_range = 1;
-	range->pgmap.range.start = pci_resource_start(pdev, bar) + offset;
+	range->pgmap.range.start = bar_start + offset;
 	range->pgmap.range.end = range->pgmap.range.start + size - 1;
 
 	addr = memremap_pages(&range->pgmap, node);
@@ -296,14 +296,14 @@ static int p2pdma_add_range(struct pci_p2pdma *p2p, int bar, size_t size,
 		return ret;
 	}
 
-	ret = gen_pool_add_owner(p2p->pool, (unsigned long)addr,
+	ret = gen_pool_add_owner(prov->pool, (unsigned long)addr,
 				 range->pgmap.range.start, size, node, range);
 	if (ret) {
 		memunmap_pages(&range->pgmap);
 		kfree(range);
 		return ret;
 	}
-	list_add_tail(&range->node, &p2p->ranges);
+	list_add_tail(&range->node, &prov->ranges);
 	return 0;
 }
 
@@ -327,7 +327,7 @@ static int p2pdma_add_range(struct pci_p2pdma *p2p, int bar, size_t size,
 int pci_p2pdma_add_resource(struct pci_dev *pdev, int bar, size_t size,
 			    u64 offset)
 {
-	struct pci_p2pdma *p2p;
+	struct pci_p2pdma *prov;
 	bool created = false;
 	int ret;
 
@@ -336,18 +336,18 @@ int pci_p2pdma_add_resource(struct pci_dev *pdev, int bar, size_t size,
 		return ret;
 
 	mutex_lock(&p2pdma_setup_lock);
-	p2p = rcu_dereference_protected(pdev->p2pdma,
-					lockdep_is_held(&p2pdma_setup_lock));
-	if (!p2p) {
-		p2p = p2pdma_create(pdev);
-		if (IS_ERR(p2p)) {
-			ret = PTR_ERR(p2p);
+	prov = rcu_dereference_protected(pdev->p2pdma,
+					 lockdep_is_held(&p2pdma_setup_lock));
+	if (!prov) {
+		prov = p2pdma_create(pdev);
+		if (IS_ERR(prov)) {
+			ret = PTR_ERR(prov);
 			goto out;
 		}
 		created = true;
 	}
 
-	ret = p2pdma_add_range(p2p, bar, size, offset);
+	ret = p2pdma_add_range(prov, bar, size, offset);
 	if (ret) {
 		if (created)
 			devm_release_action(&pdev->dev, p2pdma_teardown, pdev);
@@ -375,14 +375,14 @@ EXPORT_SYMBOL_GPL(pci_p2pdma_add_resource);
  */
 void *pci_alloc_p2pmem(struct pci_dev *pdev, size_t size)
 {
-	struct pci_p2pdma *p2p = p2pdma_get_live(pdev, 1);
+	struct pci_p2pdma *prov = p2pdma_get_live(pdev, 1);
 	void *addr;
 
-	if (!p2p)
+	if (!prov)
 		return NULL;
-	addr = p2pdma_pool_alloc(p2p, size);
+	addr = p2pdma_pool_alloc(prov, size);
 	if (!addr)
-		percpu_ref_put(&p2p->users);
+		percpu_ref_put(&prov->users);
 	return addr;
 }
 EXPORT_SYMBOL_GPL(pci_alloc_p2pmem);
@@ -396,10 +396,10 @@ EXPORT_SYMBOL_GPL(pci_alloc_p2pmem);
 void pci_free_p2pmem(struct pci_dev *pdev, void *addr, size_t size)
 {
 	/* The allocation holds a count, so the state cannot go away. */
-	struct pci_p2pdma *p2p = rcu_dereference_protected(pdev->p2pdma, 1);
+	struct pci_p2pdma *prov = rcu_dereference_protected(pdev->p2pdma, 1);
 
-	gen_pool_free(p2p->pool, (unsigned long)addr, size);
-	percpu_ref_put(&p2p->users);
+	gen_pool_free(prov->pool, (unsigned long)addr, size);
+	percpu_ref_put(&prov->users);
 }
 EXPORT_SYMBOL_GPL(pci_free_p2pmem);
 
@@ -416,7 +416,7 @@ EXPORT_SYMBOL_GPL(pci_free_p2pmem);
 pci_bus_addr_t pci_p2pmem_virt_to_bus(struct pci_dev *pdev, void *addr)
 {
 	struct p2pdma_range *range;
-	struct pci_p2pdma *p2p;
+	struct pci_p2pdma *prov;
 	phys_addr_t phys;
 
 	if (!addr)
@@ -426,8 +426,8 @@ pci_bus_addr_t pci_p2pmem_virt_to_bus(struct pci_dev *pdev, void *addr)
 	 * memblock memory, and some architectures only accept that.
 	 */
 	rcu_read_lock();
-	p2p = rcu_dereference(pdev->p2pdma);
-	phys = p2p ? gen_pool_virt_to_phys(p2p->pool, (unsigned long)addr) :
+	prov = rcu_dereference(pdev->p2pdma);
+	phys = prov ? gen_pool_virt_to_phys(prov->pool, (unsigned long)addr) :
 		     (phys_addr_t)-1;
 	rcu_read_unlock();
 	if (phys == (phys_addr_t)-1)
@@ -477,11 +477,11 @@ EXPORT_SYMBOL_GPL(pci_p2pmem_alloc_sgl);
  */
 void pci_p2pmem_free_sgl(struct pci_dev *pdev, struct scatterlist *sgl)
 {
-	struct scatterlist *sg;
+	struct scatterlist *ent;
 
 	/* The list ends at its end mark, whatever its length. */
-	for (sg = sgl; sg; sg = sg_next(sg))
-		pci_free_p2pmem(pdev, sg_virt(sg), sg->length);
+	for (ent = sgl; ent; ent = sg_next(ent))
+		pci_free_p2pmem(pdev, sg_virt(ent), ent->length);
 	kfree(sgl);
 }
 EXPORT_SYMBOL_GPL(pci_p2pmem_free_sgl);
@@ -497,12 +497,12 @@ EXPORT_SYMBOL_GPL(pci_p2pmem_free_sgl);
  */
 void pci_p2pmem_publish(struct pci_dev *pdev, bool publish)
 {
-	struct pci_p2pdma *p2p;
+	struct pci_p2pdma *prov;
 
 	rcu_read_lock();
-	p2p = rcu_dereference(pdev->p2pdma);
-	if (p2p)
-		WRITE_ONCE(p2p->published, publish);
+	prov = rcu_dereference(pdev->p2pdma);
+	if (prov)
+		WRITE_ONCE(prov->published, publish);
 	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(pci_p2pmem_publish);
@@ -515,12 +515,12 @@ EXPORT_SYMBOL_GPL(pci_p2pmem_publish);
  */
 bool pci_has_p2pmem(struct pci_dev *pdev)
 {
-	struct pci_p2pdma *p2p;
+	struct pci_p2pdma *prov;
 	bool published;
 
 	rcu_read_lock();
-	p2p = rcu_dereference(pdev->p2pdma);
-	published = p2p && READ_ONCE(p2p->published);
+	prov = rcu_dereference(pdev->p2pdma);
+	published = prov && READ_ONCE(prov->published);
 	rcu_read_unlock();
 	return published;
 }
@@ -542,28 +542,26 @@ EXPORT_SYMBOL_GPL(pci_has_p2pmem);
 int pci_p2pdma_distance_many(struct pci_dev *provider, struct device **clients,
 			     int num_clients, bool verbose)
 {
+	struct device **c, **end = clients + num_clients;
 	bool unreachable = false;
-	int i, total = 0;
+	int total = 0;
 
 	if (num_clients <= 0)
 		return -1;
 
-	for (i = 0; i < num_clients; i++) {
-		struct pci_dev *client = p2pdma_pci_dev_of(clients[i]);
-		struct p2pdma_verdict v = { PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
+	for (c = clients; c < end; c++) {
+		struct p2pdma_verdict v = p2pdma_verdict_of_dev(provider, *c);
 
-		if (client)
-			v = p2pdma_verdict_of(provider, client);
-		if (v.map == PCI_P2PDMA_MAP_NOT_SUPPORTED) {
-			unreachable = true;
-			if (verbose) {
-				DECLARE_SEQ_BUF(why, P2PDMA_EXPLAIN_MAX);
-
-				p2pdma_explain(provider, clients[i], &why);
-				pci_warn(provider, "%s\n", seq_buf_str(&why));
-			}
-		} else {
+		if (v.map != PCI_P2PDMA_MAP_NOT_SUPPORTED) {
 			total += v.distance;
+			continue;
+		}
+		unreachable = true;
+		if (verbose) {
+			DECLARE_SEQ_BUF(why, P2PDMA_EXPLAIN_MAX);
+
+			p2pdma_explain(provider, *c, &why);
+			pci_warn(provider, "%s\n", seq_buf_str(&why));
 		}
 	}
 	return unreachable ? -1 : total;
@@ -583,16 +581,16 @@ EXPORT_SYMBOL_GPL(pci_p2pdma_distance_many);
  */
 struct pci_dev *pci_p2pmem_find_many(struct device **clients, int num_clients)
 {
-	struct pci_dev *pdev = NULL, *best = NULL;
+	struct pci_dev *cand = NULL, *best = NULL;
 	int best_dist = INT_MAX;
 	unsigned int ties = 0;
 
-	while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev))) {
+	while ((cand = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, cand))) {
 		int dist;
 
-		if (!pci_has_p2pmem(pdev))
+		if (!pci_has_p2pmem(cand))
 			continue;
-		dist = pci_p2pdma_distance_many(pdev, clients, num_clients,
+		dist = pci_p2pdma_distance_many(cand, clients, num_clients,
 						false);
 		if (dist < 0 || dist > best_dist)
 			continue;
@@ -603,7 +601,7 @@ struct pci_dev *pci_p2pmem_find_many(struct device **clients, int num_clients)
 		/* Reservoir sampling: each of n ties wins with chance 1/n. */
 		if (get_random_u32_below(++ties) == 0) {
 			pci_dev_put(best);
-			best = pci_dev_get(pdev);
+			best = pci_dev_get(cand);
 		}
 	}
 	return best;
@@ -638,18 +636,15 @@ static int p2pdma_strict_bool(const char *s, bool *val)
 	static const char * const words[] = {
 		"0", "n", "no", "off", "false", "1", "y", "yes", "on", "true",
 	};
-	int i = match_string(words, ARRAY_SIZE(words), s);
+	char lower[8];
+	int i;
 
-	if (i < 0) {
-		char lower[8];
-
-		if (strlen(s) >= sizeof(lower))
-			return -EINVAL;
-		string_lower(lower, s);
-		i = match_string(words, ARRAY_SIZE(words), lower);
-		if (i < 0)
-			return -EINVAL;
-	}
+	if (strlen(s) >= sizeof(lower))
+		return -EINVAL;
+	string_lower(lower, s);
+	i = match_string(words, ARRAY_SIZE(words), lower);
+	if (i < 0)
+		return -EINVAL;
 	*val = i >= ARRAY_SIZE(words) / 2;
 	return 0;
 }

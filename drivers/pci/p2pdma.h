@@ -86,6 +86,8 @@ struct p2pdma_verdict p2pdma_judge(struct pci_dev *provider,
 				   struct pci_dev *client, struct seq_buf *why);
 struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
 					struct pci_dev *client);
+struct p2pdma_verdict p2pdma_verdict_of_dev(struct pci_dev *provider,
+					    struct device *dev);
 void p2pdma_explain(struct pci_dev *provider, struct device *client,
 		    struct seq_buf *out);
 int p2pdma_allow_host_bridge(u16 vendor, u16 device, bool same_host_bridge);
@@ -97,7 +99,7 @@ extern const struct attribute_group p2pmem_group;
 
 /* p2pdma.c */
 struct pci_p2pdma *p2pdma_get_live(struct pci_dev *pdev, unsigned long nr);
-void *p2pdma_pool_alloc(struct pci_p2pdma *p2p, size_t size);
+void *p2pdma_pool_alloc(struct pci_p2pdma *prov, size_t size);
 void p2pdma_user_page_free(struct page *page);
 
 #endif /* _DRIVERS_PCI_P2PDMA_H */

@@ -98,11 +98,29 @@ DEFINE_EVENT(pci_p2pdma_pair, pci_p2pdma_map_decision,
 	TP_ARGS(provider, client, map, distance)
 );
 
-/* A map call meets a P2P page its device cannot reach: -EREMOTEIO. */
-DEFINE_EVENT(pci_p2pdma_pair, pci_p2pdma_map_refused,
-	TP_PROTO(struct pci_dev *provider, struct pci_dev *client,
+/*
+ * A map call meets a P2P page its device cannot reach: -EREMOTEIO.  The
+ * device may be a PCI device or one below it, or no PCI device at all.
+ */
+TRACE_EVENT(pci_p2pdma_map_refused,
+	TP_PROTO(struct pci_dev *provider, struct device *dev,
 		 enum pci_p2pdma_map_type map, int distance),
-	TP_ARGS(provider, client, map, distance)
+	TP_ARGS(provider, dev, map, distance),
+	TP_STRUCT__entry(
+		__string(provider, pci_name(provider))
+		__string(client, dev_name(dev))
+		__field(int, map)
+		__field(int, distance)
+	),
+	TP_fast_assign(
+		__assign_str(provider);
+		__assign_str(client);
+		__entry->map = map;
+		__entry->distance = distance;
+	),
+	TP_printk("provider=%s client=%s map=%s distance=%d",
+		  __get_str(provider), __get_str(client),
+		  p2pdma_show_map(__entry->map), __entry->distance)
 );
 
 #endif /* _TRACE_PCI_P2PDMA_H */

@@ -40,6 +40,8 @@ frags="$here/config/base.config $here/config/bench.config"
 
 die() { echo "bench: error: $*" >&2; exit 1; }
 say() { echo "bench: $*"; }
+# shellcheck source=tools/testing/p2pdma/kconfig.sh
+. "$here/kconfig.sh"
 # One kernel build or QEMU boot at a time on this machine.  The time spent
 # waiting for the lock (someone else's build or boot) is counted apart.
 waited=0
@@ -106,37 +108,9 @@ tree_of() {
 }
 
 configure() {	# kernel
-	local tree obj sum missing f line opt
-	tree=$(tree_of "$1")
-	obj=$(obj_of "$1")
-	mkdir -p "$obj"
-	sum=$(cat $frags | sha256sum | cut -c1-16)
-	[ -f "$obj/.config" ] && [ "$(cat "$obj/.p2p-config" 2>/dev/null)" = "$sum" ] && return 0
-	say "$1: generating .config from base.config + bench.config"
-	make -s -C "$tree" O="$obj" CC="$cc" allnoconfig >/dev/null
-	(cd "$tree" && KCONFIG_CONFIG="$obj/.config" \
-		scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" $frags >/dev/null)
-	make -s -C "$tree" O="$obj" CC="$cc" olddefconfig >/dev/null
-	missing=0
-	for f in $frags; do
-		while IFS= read -r line; do
-			case "$line" in
-			CONFIG_*=n)
-				opt=${line%%=*}
-				if grep -q "^$opt=" "$obj/.config"; then
-					echo "bench: $1: $opt is set, $(basename "$f") wants it off" >&2
-					missing=1
-				fi ;;
-			CONFIG_*=*)
-				grep -qx -- "$line" "$obj/.config" || {
-					echo "bench: $1: $line from $(basename "$f") did not survive olddefconfig" >&2
-					missing=1
-				} ;;
-			esac
-		done <"$f"
-	done
-	[ $missing = 0 ] || die "$1: the configuration is incomplete"
-	echo "$sum" >"$obj/.p2p-config"
+	# shellcheck disable=SC2086
+	p2p_configure "bench: $1" "$(tree_of "$1")" "$(obj_of "$1")" "$cc" $frags ||
+		die "$1: the configuration is incomplete"
 }
 
 # The two configurations must be the same, apart from options that exist in

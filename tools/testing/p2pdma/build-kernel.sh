@@ -22,35 +22,11 @@ command -v ccache >/dev/null && cc="ccache gcc"
 
 die() { echo "build: error: $*" >&2; exit 1; }
 
-mkdir -p "$obj"
-sum=$(cat $frags | sha256sum | cut -c1-16)
-if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.p2p-config" 2>/dev/null)" != "$sum" ]; then
-	echo "build: generating .config from $(echo $frags | wc -w) fragments"
-	make -s -C "$tree" O="$obj" CC="$cc" allnoconfig >/dev/null
-	(cd "$tree" && KCONFIG_CONFIG="$obj/.config" \
-		scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" $frags >/dev/null)
-	make -s -C "$tree" O="$obj" CC="$cc" olddefconfig >/dev/null
-	missing=0
-	for f in $frags; do
-		while IFS= read -r line; do
-			case "$line" in
-			CONFIG_*=n)
-				opt=${line%%=*}
-				if grep -q "^$opt=" "$obj/.config"; then
-					echo "build: $opt is set, the fragment wants it off" >&2
-					missing=1
-				fi ;;
-			CONFIG_*=*)
-				grep -qx -- "$line" "$obj/.config" || {
-					echo "build: $line from $(basename "$f") did not survive olddefconfig (a dependency is missing)" >&2
-					missing=1
-				} ;;
-			esac
-		done <"$f"
-	done
-	[ $missing = 0 ] || die "the configuration is incomplete; fix the fragments"
-	echo "$sum" >"$obj/.p2p-config"
-fi
+# shellcheck source=tools/testing/p2pdma/kconfig.sh
+. "$repo/tools/testing/p2pdma/kconfig.sh"
+# shellcheck disable=SC2086
+p2p_configure build "$tree" "$obj" "$cc" $frags ||
+	die "the configuration is incomplete; fix the fragments in $frag_dir"
 
 avail=$(df -Pk "$build" | awk 'NR==2 {print $4}')
 [ "$avail" -gt 4000000 ] || die "less than 4 GiB free under $build: free some disk space"

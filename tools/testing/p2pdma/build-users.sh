@@ -26,20 +26,10 @@ users="drivers/nvme/host/pci.o drivers/nvme/host/core.o
 	drivers/gpu/drm/xe/xe_dma_buf.o
 	drivers/accel/habanalabs/common/memory.o"
 
-mkdir -p "$obj"
-sum=$(cat $frags | sha256sum | cut -c1-16)
-if [ "$(cat "$obj/.p2p-config" 2>/dev/null)" != "$sum" ]; then
-	make -s -C "$tree" O="$obj" CC="$cc" allnoconfig >/dev/null
-	(cd "$tree" && KCONFIG_CONFIG="$obj/.config" \
-		scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" $frags >/dev/null)
-	make -s -C "$tree" O="$obj" CC="$cc" olddefconfig >/dev/null
-	for opt in CONFIG_PCI_P2PDMA=y CONFIG_INFINIBAND=y CONFIG_DRM_AMDGPU=m \
-		   CONFIG_DRM_XE=m CONFIG_DRM_ACCEL_HABANALABS=m; do
-		grep -qx "$opt" "$obj/.config" ||
-			{ echo "users: $opt did not survive olddefconfig" >&2; exit 1; }
-	done
-	echo "$sum" >"$obj/.p2p-config"
-fi
+# shellcheck source=tools/testing/p2pdma/kconfig.sh
+. "$repo/tools/testing/p2pdma/kconfig.sh"
+# shellcheck disable=SC2086
+p2p_configure users "$tree" "$obj" "$cc" $frags || exit 1
 echo "users: compiling $(echo $users | wc -w) objects that use the P2PDMA API"
 if ! make -s -C "$tree" O="$obj" CC="$cc" -j"$(nproc)" $users 2>"$build/users.err"; then
 	grep -E 'error' "$build/users.err" | head -n 30 >&2

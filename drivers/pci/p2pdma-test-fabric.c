@@ -49,16 +49,25 @@
 #define P2PDMA_FABRIC_SWITCH_UP_ID	0x0a02
 #define P2PDMA_FABRIC_SWITCH_DOWN_ID	0x0a03
 #define P2PDMA_FABRIC_ENDPOINT_ID	0x0a10
+#define P2PDMA_FABRIC_VF_ID		0x0a11
 
-/* Where the emulated capabilities live. */
+/* Where the PCI Express capability lives; extended ones follow 0x100. */
 #define P2PDMA_FABRIC_EXP_CAP		0x40
-#define P2PDMA_FABRIC_ACS_CAP		PCI_CFG_SPACE_SIZE
+
+/* Room for each extended capability: enough for the largest, SR-IOV. */
+#define P2PDMA_FABRIC_EXT_STRIDE	0x40
 
 /* One function's config space. */
 struct p2pdma_fabric_fn {
 	int parent;		/* index in &p2pdma_test_fabric_priv.fns */
+	int pf;			/* a VF's PF, index in the same array, or -1 */
+	u8 vf;			/* a VF's number */
+	u8 bus_delta;		/* a VF's bus number past its PF's */
 	u8 devfn;
-	bool acs;
+	u16 acs_pos;		/* ACS capability, or 0 */
+	u16 sriov_pos;		/* SR-IOV capability, or 0 */
+	u16 ext_last;		/* last extended capability, or 0 */
+	struct pci_dev *pdev;	/* a VF's device once enabled, referenced */
 	u32 regs[PCI_CFG_SPACE_EXP_SIZE / 4];
 	u32 wmask[PCI_CFG_SPACE_EXP_SIZE / 4];
 };
@@ -68,8 +77,8 @@ struct p2pdma_fabric_fn {
  * @sysdata: the root bus's sysdata; x86 keeps the PCI domain in it
  * @lock: serialises config accesses: x86 does not take pci_lock around
  *	them (PCI_LOCKLESS_CONFIG), and they may come from atomic context
- * @fns: config spaces, one per node and a last one for the host bridge
- *	function at 00.0
+ * @fns: config spaces: one per node, one for the host bridge function at
+ *	00.0, then every VF of every node
  * @nr_fns: number of @fns in use
  * @busn: bus numbers of the root bus
  * @mem: the memory window, in iomem_resource while the fabric lives
@@ -77,6 +86,7 @@ struct p2pdma_fabric_fn {
  * @bridge: the host bridge, whose first reference is ours
  * @index: slot in p2pdma_fabric_ida, which picks the domain and window
  * @test: test that owns the fabric, or NULL
+ * @reads: config reads served, see p2pdma_test_fabric_reads()
  */
 struct p2pdma_test_fabric_priv {
 	struct pci_sysdata sysdata;
@@ -89,6 +99,7 @@ struct p2pdma_test_fabric_priv {
 	struct pci_host_bridge *bridge;
 	int index;
 	struct kunit *test;
+	atomic_long_t reads;
 };
 
 static DEFINE_IDA(p2pdma_fabric_ida);
@@ -106,6 +117,24 @@ static u8 p2pdma_fabric_reg8(const struct p2pdma_fabric_fn *fn,
 	return fn->regs[where / 4] >> ((where & 3) * 8);
 }
 
+static u16 p2pdma_fabric_reg16(const struct p2pdma_fabric_fn *fn,
+			       unsigned int where)
+{
+	return fn->regs[where / 4] >> ((where & 2) * 8);
+}
+
+/* A VF answers once its PF enabled it and asked for that many VFs. */
+static bool p2pdma_fabric_vf_enabled(const struct p2pdma_test_fabric_priv *priv,
+				     const struct p2pdma_fabric_fn *fn)
+{
+	const struct p2pdma_fabric_fn *pf = &priv->fns[fn->pf];
+
+	return p2pdma_fabric_reg16(pf, pf->sriov_pos + PCI_SRIOV_CTRL) &
+	       PCI_SRIOV_CTRL_VFE &&
+	       fn->vf < p2pdma_fabric_reg16(pf, pf->sriov_pos +
+					    PCI_SRIOV_NUM_VF);
+}
+
 /*
  * Bus number a function answers on, or -1 while the bridges above it do not
  * forward config requests to it (bus numbers not assigned yet, or cleared
@@ -115,13 +144,19 @@ static int p2pdma_fabric_bus_of(const struct p2pdma_test_fabric_priv *priv,
 				int i)
 {
 	const struct p2pdma_fabric_fn *fn = &priv->fns[i];
-	int busnr, a;
+	int busnr, a, delta = 0;
 
+	if (fn->pf >= 0) {
+		if (!p2pdma_fabric_vf_enabled(priv, fn))
+			return -1;
+		delta = fn->bus_delta;
+	}
 	if (fn->parent < 0)
-		return 0;
+		return delta;
 	busnr = p2pdma_fabric_reg8(&priv->fns[fn->parent], PCI_SECONDARY_BUS);
 	if (!busnr)
 		return -1;
+	busnr += delta;
 	for (a = fn->parent; a >= 0; a = priv->fns[a].parent) {
 		const struct p2pdma_fabric_fn *br = &priv->fns[a];
 
@@ -138,7 +173,8 @@ static int p2pdma_fabric_find(const struct p2pdma_test_fabric_priv *priv,
 	unsigned int i;
 
 	for (i = 0; i < priv->nr_fns; i++)
-		if (priv->fns[i].devfn == devfn &&
+		/* An ID register of 0 is the unused host bridge slot. */
+		if (priv->fns[i].regs[0] && priv->fns[i].devfn == devfn &&
 		    p2pdma_fabric_bus_of(priv, i) == busnr)
 			return i;
 	return -1;
@@ -169,6 +205,7 @@ static int p2pdma_fabric_read(struct pci_bus *bus, unsigned int devfn,
 		return PCIBIOS_BAD_REGISTER_NUMBER;
 	}
 
+	atomic_long_inc(&priv->reads);
 	raw_spin_lock_irqsave(&priv->lock, flags);
 	i = p2pdma_fabric_find(priv, bus->number, devfn);
 	if (i >= 0)
@@ -286,9 +323,12 @@ static int p2pdma_fabric_check_node(const struct p2pdma_test_topology *topo,
 		return -EINVAL;
 	}
 
-	/* Below a link there is device 0 only: the core scans no other. */
+	/*
+	 * Below a link there is device 0 only: the core scans no other,
+	 * unless the device has ARI.
+	 */
 	if (parent && parent->kind != P2PDMA_TEST_SWITCH_UP &&
-	    PCI_SLOT(n->devfn)) {
+	    PCI_SLOT(n->devfn) && !n->ari) {
 		pr_err("%s: %02x.%x is not device 0 of the link below %s\n",
 		       n->name, PCI_SLOT(n->devfn), PCI_FUNC(n->devfn),
 		       parent->name);
@@ -306,6 +346,12 @@ static int p2pdma_fabric_check_node(const struct p2pdma_test_topology *topo,
 		       n->bar_size);
 		return -EINVAL;
 	}
+	if (n->nr_vfs && (n->kind != P2PDMA_TEST_ENDPOINT ||
+			  n->nr_vfs > P2PDMA_TEST_MAX_VFS || !n->vf_offset ||
+			  (n->nr_vfs > 1 && !n->vf_stride))) {
+		pr_err("%s: unsupported SR-IOV layout\n", n->name);
+		return -EINVAL;
+	}
 
 	for (j = 0; j < nr; j++) {
 		const struct p2pdma_test_node *o = &topo->nodes[j];
@@ -319,14 +365,14 @@ static int p2pdma_fabric_check_node(const struct p2pdma_test_topology *topo,
 			       o->name);
 			return -EINVAL;
 		}
+		/* With ARI, function 0 of the device is 00.0 of the bus. */
 		if (o->parent == n->parent &&
-		    o->devfn == PCI_DEVFN(PCI_SLOT(n->devfn), 0))
+		    o->devfn == (n->ari ? 0 : PCI_DEVFN(PCI_SLOT(n->devfn), 0)))
 			has_fn0 = true;
 	}
 	/* Without function 0 the core does not look at the others. */
 	if (!has_fn0) {
-		pr_err("%s: slot %02x has no function 0\n", n->name,
-		       PCI_SLOT(n->devfn));
+		pr_err("%s: its device has no function 0\n", n->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -355,6 +401,16 @@ static int p2pdma_fabric_check(const struct p2pdma_test_topology *topo)
 			return ret;
 	}
 	return nr;
+}
+
+static unsigned int p2pdma_fabric_nr_vfs(const struct p2pdma_test_topology *topo,
+					 unsigned int nr)
+{
+	unsigned int i, vfs = 0;
+
+	for (i = 0; i < nr; i++)
+		vfs += topo->nodes[i].nr_vfs;
+	return vfs;
 }
 
 /* Header fields common to type 0 and type 1 functions. */
@@ -422,6 +478,10 @@ static void p2pdma_fabric_init_exp(struct p2pdma_fabric_fn *fn, u8 type,
 	p2pdma_fabric_set(fn, cap + PCI_EXP_LNKCTL, (u32)lnksta << 16, 0xffff);
 	if (type == PCI_EXP_TYPE_ROOT_PORT)
 		p2pdma_fabric_set(fn, cap + PCI_EXP_RTCTL, 0, 0xffff);
+	/* Root and downstream ports forward ARI routing IDs (sec 6.13). */
+	if (type == PCI_EXP_TYPE_ROOT_PORT || type == PCI_EXP_TYPE_DOWNSTREAM)
+		p2pdma_fabric_set(fn, cap + PCI_EXP_DEVCAP2,
+				  PCI_EXP_DEVCAP2_ARI, 0);
 	p2pdma_fabric_set(fn, cap + PCI_EXP_DEVCTL2, 0, 0xffff);
 	p2pdma_fabric_set(fn, cap + PCI_EXP_LNKCAP2, PCI_EXP_LNKCAP2_SLS_2_5GB,
 			  0);
@@ -429,15 +489,93 @@ static void p2pdma_fabric_init_exp(struct p2pdma_fabric_fn *fn, u8 type,
 			  0xffff);
 }
 
+/* Chain a new extended capability after the last one, from 0x100 on. */
+static unsigned int p2pdma_fabric_add_ext(struct p2pdma_fabric_fn *fn, u16 id)
+{
+	unsigned int pos = fn->ext_last ? fn->ext_last + P2PDMA_FABRIC_EXT_STRIDE :
+					  PCI_CFG_SPACE_SIZE;
+
+	if (fn->ext_last)
+		fn->regs[fn->ext_last / 4] |= pos << 20;
+	p2pdma_fabric_set(fn, pos, id | 1 << 16, 0);
+	fn->ext_last = pos;
+	return pos;
+}
+
 static void p2pdma_fabric_init_acs(struct p2pdma_fabric_fn *fn)
 {
-	unsigned int cap = P2PDMA_FABRIC_ACS_CAP;
+	unsigned int cap = p2pdma_fabric_add_ext(fn, PCI_EXT_CAP_ID_ACS);
 
-	/* Version 1, last extended capability. */
-	p2pdma_fabric_set(fn, cap, PCI_EXT_CAP_ID_ACS | 1 << 16, 0);
-	p2pdma_fabric_set(fn, cap + PCI_ACS_CAP, P2PDMA_TEST_ACS_CAPS,
+	p2pdma_fabric_set(fn, cap + PCI_ACS_CAP, P2PDMA_TEST_ACS_CAPS |
+			  P2PDMA_TEST_ACS_EGRESS_BITS << 8,
 			  P2PDMA_TEST_ACS_CAPS << 16);
-	fn->acs = true;
+	p2pdma_fabric_set(fn, cap + PCI_ACS_EGRESS_CTL_V, 0, U32_MAX);
+	fn->acs_pos = cap;
+}
+
+/* Function numbers chain through the ARI capabilities, 0 ending it. */
+static void p2pdma_fabric_init_ari(const struct p2pdma_test_node *nodes,
+				   unsigned int nr, unsigned int i,
+				   struct p2pdma_fabric_fn *fn)
+{
+	unsigned int cap = p2pdma_fabric_add_ext(fn, PCI_EXT_CAP_ID_ARI);
+	unsigned int j, next = 0;
+
+	for (j = 0; j < nr; j++)
+		if (nodes[j].parent == nodes[i].parent && nodes[j].ari &&
+		    nodes[j].devfn > nodes[i].devfn &&
+		    (!next || nodes[j].devfn < next))
+			next = nodes[j].devfn;
+	p2pdma_fabric_set(fn, cap + PCI_ARI_CAP, next << 8, 0);
+}
+
+static void p2pdma_fabric_init_sriov(const struct p2pdma_test_node *n,
+				     struct p2pdma_fabric_fn *fn)
+{
+	unsigned int cap = p2pdma_fabric_add_ext(fn, PCI_EXT_CAP_ID_SRIOV);
+
+	/* No VF Migration: Initial VFs must equal Total VFs. */
+	p2pdma_fabric_set(fn, cap + PCI_SRIOV_CAP, 0, 0);
+	p2pdma_fabric_set(fn, cap + PCI_SRIOV_CTRL,
+			  0, PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE |
+			  PCI_SRIOV_CTRL_ARI);
+	p2pdma_fabric_set(fn, cap + PCI_SRIOV_INITIAL_VF,
+			  n->nr_vfs | (u32)n->nr_vfs << 16, 0);
+	/* Function Dependency Link: the PF itself. */
+	p2pdma_fabric_set(fn, cap + PCI_SRIOV_NUM_VF,
+			  (u32)n->devfn << 16, 0xffff);
+	p2pdma_fabric_set(fn, cap + PCI_SRIOV_VF_OFFSET,
+			  n->vf_offset | (u32)n->vf_stride << 16, 0);
+	p2pdma_fabric_set(fn, cap + PCI_SRIOV_VF_DID - 2,
+			  (u32)P2PDMA_FABRIC_VF_ID << 16, 0);
+	/* 4 KiB pages only; VF BARs read as 0, so VFs have none. */
+	p2pdma_fabric_set(fn, cap + PCI_SRIOV_SUP_PGSIZE, 1, 0);
+	p2pdma_fabric_set(fn, cap + PCI_SRIOV_SYS_PGSIZE, 1, U32_MAX);
+	fn->sriov_pos = cap;
+}
+
+/*
+ * VF k of the PF at @pf has routing ID PF + First VF Offset + k * VF
+ * Stride (PCIe r5.0, sec 9.3.3.10 and 9.3.3.11).  Its Vendor and Device
+ * IDs read as 0xffff (sec 9.3.4.1.1 and 9.3.4.1.2): the core takes them
+ * from the PF.
+ */
+static void p2pdma_fabric_init_vf(const struct p2pdma_test_node *n, int pf,
+				  u8 vf, struct p2pdma_fabric_fn *fn)
+{
+	unsigned int rid = n->devfn + n->vf_offset + vf * n->vf_stride;
+
+	fn->parent = n->parent;
+	fn->pf = pf;
+	fn->vf = vf;
+	fn->bus_delta = rid >> 8;
+	fn->devfn = rid & 0xff;
+	p2pdma_fabric_init_header(fn, 0xffff, 0xffff,
+				  PCI_CLASS_MEMORY_OTHER << 8,
+				  PCI_HEADER_TYPE_NORMAL, true);
+	p2pdma_fabric_init_exp(fn, PCI_EXP_TYPE_ENDPOINT, 0);
+	if (n->vf_acs)
+		p2pdma_fabric_init_acs(fn);
 }
 
 static void p2pdma_fabric_init_node(const struct p2pdma_test_node *nodes,
@@ -469,6 +607,7 @@ static void p2pdma_fabric_init_node(const struct p2pdma_test_node *nodes,
 		exp_type = PCI_EXP_TYPE_RC_END;
 
 	fn->parent = n->parent;
+	fn->pf = -1;
 	fn->devfn = n->devfn;
 	p2pdma_fabric_init_header(fn, n->vendor ?: P2PDMA_TEST_VENDOR,
 				  n->device ?: kinds[n->kind].device,
@@ -482,6 +621,10 @@ static void p2pdma_fabric_init_node(const struct p2pdma_test_node *nodes,
 	p2pdma_fabric_init_exp(fn, exp_type, PCI_SLOT(n->devfn));
 	if (n->acs)
 		p2pdma_fabric_init_acs(fn);
+	if (n->ari)
+		p2pdma_fabric_init_ari(nodes, nr, i, fn);
+	if (n->nr_vfs)
+		p2pdma_fabric_init_sriov(n, fn);
 }
 
 static void p2pdma_fabric_init_host(const struct p2pdma_test_topology *topo,
@@ -489,45 +632,98 @@ static void p2pdma_fabric_init_host(const struct p2pdma_test_topology *topo,
 {
 	/* A conventional host bridge function, as on most chipsets. */
 	fn->parent = -1;
+	fn->pf = -1;
 	fn->devfn = PCI_DEVFN(0, 0);
 	p2pdma_fabric_init_header(fn, topo->host_vendor, topo->host_device,
 				  PCI_CLASS_BRIDGE_HOST << 8,
 				  PCI_HEADER_TYPE_NORMAL, false);
 }
 
+/* Config space of "NODE" or of "NODE/vfK", or -1. */
 static int p2pdma_fabric_fn_of(struct p2pdma_test_fabric *fabric,
 			       const char *name)
 {
-	unsigned int i;
+	struct p2pdma_test_fabric_priv *priv = fabric->priv;
+	const char *vf = strstr(name, "/vf");
+	size_t len = vf ? vf - name : strlen(name);
+	unsigned int i, node, k;
 
-	for (i = 0; i < fabric->nr_nodes; i++)
-		if (!strcmp(fabric->topo->nodes[i].name, name))
+	for (node = 0; node < fabric->nr_nodes; node++) {
+		const char *n = fabric->topo->nodes[node].name;
+
+		if (strlen(n) == len && !strncmp(n, name, len))
+			break;
+	}
+	if (node == fabric->nr_nodes)
+		return -1;
+	if (!vf)
+		return node;
+	if (kstrtouint(vf + 3, 10, &k))
+		return -1;
+	for (i = fabric->nr_nodes; i < priv->nr_fns; i++)
+		if (priv->fns[i].pf == node && priv->fns[i].vf == k)
 			return i;
 	return -1;
 }
 
-static void p2pdma_fabric_write_acs(struct p2pdma_test_fabric_priv *priv,
-				    unsigned int i, u16 ctrl)
+static void p2pdma_fabric_poke(struct p2pdma_test_fabric_priv *priv,
+			       unsigned int i, unsigned int where, u32 val,
+			       u32 mask)
 {
-	struct p2pdma_fabric_fn *fn = &priv->fns[i];
-	u32 *reg = &fn->regs[(P2PDMA_FABRIC_ACS_CAP + PCI_ACS_CAP) / 4];
+	u32 *reg = &priv->fns[i].regs[where / 4];
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&priv->lock, flags);
-	*reg = (*reg & 0xffff) | (u32)(ctrl & P2PDMA_TEST_ACS_CAPS) << 16;
+	*reg = (*reg & ~mask) | (val & mask);
 	raw_spin_unlock_irqrestore(&priv->lock, flags);
 }
 
-int p2pdma_test_fabric_set_acs(struct p2pdma_test_fabric *fabric,
-			       const char *name, u16 ctrl)
+/* Turn every ACS control bit and egress vector bit off. */
+static void p2pdma_fabric_clear_acs(struct p2pdma_test_fabric_priv *priv,
+				    unsigned int i)
+{
+	unsigned int cap = priv->fns[i].acs_pos;
+
+	p2pdma_fabric_poke(priv, i, cap + PCI_ACS_CAP, 0, 0xffff0000);
+	p2pdma_fabric_poke(priv, i, cap + PCI_ACS_EGRESS_CTL_V, 0, U32_MAX);
+}
+
+static int p2pdma_fabric_acs_fn(struct p2pdma_test_fabric *fabric,
+				const char *name)
 {
 	int i = p2pdma_fabric_fn_of(fabric, name);
 
 	if (i < 0)
 		return -ENOENT;
-	if (!fabric->priv->fns[i].acs)
+	if (!fabric->priv->fns[i].acs_pos)
 		return -EINVAL;
-	p2pdma_fabric_write_acs(fabric->priv, i, ctrl);
+	return i;
+}
+
+int p2pdma_test_fabric_set_acs(struct p2pdma_test_fabric *fabric,
+			       const char *name, u16 ctrl)
+{
+	int i = p2pdma_fabric_acs_fn(fabric, name);
+
+	if (i < 0)
+		return i;
+	p2pdma_fabric_poke(fabric->priv, i,
+			   fabric->priv->fns[i].acs_pos + PCI_ACS_CAP,
+			   (u32)(ctrl & P2PDMA_TEST_ACS_CAPS) << 16,
+			   0xffff0000);
+	return 0;
+}
+
+int p2pdma_test_fabric_set_egress(struct p2pdma_test_fabric *fabric,
+				  const char *name, u32 vector)
+{
+	int i = p2pdma_fabric_acs_fn(fabric, name);
+
+	if (i < 0)
+		return i;
+	p2pdma_fabric_poke(fabric->priv, i,
+			   fabric->priv->fns[i].acs_pos + PCI_ACS_EGRESS_CTL_V,
+			   vector, U32_MAX);
 	return 0;
 }
 
@@ -536,7 +732,14 @@ struct pci_dev *p2pdma_test_fabric_dev(struct p2pdma_test_fabric *fabric,
 {
 	int i = p2pdma_fabric_fn_of(fabric, name);
 
-	return i < 0 ? NULL : fabric->pdevs[i];
+	if (i < 0)
+		return NULL;
+	return i < fabric->nr_nodes ? fabric->pdevs[i] : fabric->priv->fns[i].pdev;
+}
+
+unsigned long p2pdma_test_fabric_reads(struct p2pdma_test_fabric *fabric)
+{
+	return atomic_long_read(&fabric->priv->reads);
 }
 
 struct pci_dev *p2pdma_test_fabric_node(struct p2pdma_test_fabric *fabric,
@@ -610,8 +813,41 @@ static int p2pdma_fabric_collect(struct p2pdma_test_fabric *fabric)
 	 * during enumeration.  Tests want the state they ask for.
 	 */
 	for (i = 0; i < fabric->nr_nodes; i++)
-		if (priv->fns[i].acs)
-			p2pdma_fabric_write_acs(priv, i, 0);
+		if (priv->fns[i].acs_pos)
+			p2pdma_fabric_clear_acs(priv, i);
+	return 0;
+}
+
+int p2pdma_test_fabric_enable_vfs(struct p2pdma_test_fabric *fabric,
+				  const char *name)
+{
+	struct p2pdma_test_fabric_priv *priv = fabric->priv;
+	int node = p2pdma_fabric_fn_of(fabric, name);
+	unsigned int i;
+	int ret;
+
+	if (node < 0 || node >= fabric->nr_nodes ||
+	    !fabric->topo->nodes[node].nr_vfs)
+		return -ENOENT;
+	ret = pci_enable_sriov(fabric->pdevs[node],
+			       fabric->topo->nodes[node].nr_vfs);
+	if (ret)
+		return ret;
+	for (i = fabric->nr_nodes; i < priv->nr_fns; i++) {
+		struct p2pdma_fabric_fn *fn = &priv->fns[i];
+
+		if (fn->pf != node)
+			continue;
+		fn->pdev = p2pdma_fabric_lookup(fabric, i);
+		if (!fn->pdev) {
+			pr_err("%04x: VF %u of %s not enumerated\n",
+			       fabric->domain, fn->vf, name);
+			return -ENODEV;
+		}
+		/* As for the nodes: whatever enumeration set, start clean. */
+		if (fn->acs_pos)
+			p2pdma_fabric_clear_acs(priv, i);
+	}
 	return 0;
 }
 
@@ -620,6 +856,13 @@ static void p2pdma_fabric_teardown(struct p2pdma_test_fabric *fabric)
 	struct p2pdma_test_fabric_priv *priv = fabric->priv;
 	unsigned int i;
 
+	/* VFs go first, through their PF, as a PF driver would have them. */
+	if (fabric->pdevs)
+		for (i = 0; i < fabric->nr_nodes; i++)
+			if (fabric->pdevs[i] && pci_num_vf(fabric->pdevs[i]))
+				pci_disable_sriov(fabric->pdevs[i]);
+	for (i = fabric->nr_nodes; priv->fns && i < priv->nr_fns; i++)
+		pci_dev_put(priv->fns[i].pdev);
 	if (fabric->root_bus) {
 		pci_lock_rescan_remove();
 		pci_stop_root_bus(fabric->root_bus);
@@ -730,7 +973,7 @@ p2pdma_test_fabric_create(struct kunit *test,
 {
 	struct p2pdma_test_fabric_priv *priv;
 	struct p2pdma_test_fabric *fabric;
-	unsigned int i, nr;
+	unsigned int i, k, nr, vf;
 	int ret;
 
 	ret = p2pdma_fabric_check(topo);
@@ -765,15 +1008,22 @@ p2pdma_test_fabric_create(struct kunit *test,
 
 	ret = -ENOMEM;
 	fabric->pdevs = kcalloc(nr ?: 1, sizeof(*fabric->pdevs), GFP_KERNEL);
-	/* The last function is the host bridge's 00.0 (unused without one). */
-	priv->nr_fns = nr + !!topo->host_vendor;
-	priv->fns = kvcalloc(nr + 1, sizeof(*priv->fns), GFP_KERNEL);
+	/* After the nodes, the host bridge's 00.0 (absent without one). */
+	priv->nr_fns = nr + 1 + p2pdma_fabric_nr_vfs(topo, nr);
+	priv->fns = kvcalloc(priv->nr_fns, sizeof(*priv->fns), GFP_KERNEL);
 	if (!fabric->pdevs || !priv->fns)
 		goto err;
 	for (i = 0; i < nr; i++)
 		p2pdma_fabric_init_node(topo->nodes, nr, i, &priv->fns[i]);
 	if (topo->host_vendor)
 		p2pdma_fabric_init_host(topo, &priv->fns[nr]);
+	else
+		priv->fns[nr].pf = -1;
+	vf = nr + 1;
+	for (i = 0; i < nr; i++)
+		for (k = 0; k < topo->nodes[i].nr_vfs; k++)
+			p2pdma_fabric_init_vf(&topo->nodes[i], i, k,
+					      &priv->fns[vf++]);
 
 	ret = p2pdma_fabric_enumerate(fabric);
 	if (!ret)

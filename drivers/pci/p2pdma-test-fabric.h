@@ -25,6 +25,12 @@ struct p2pdma_test_fabric_priv;
 #define P2PDMA_TEST_ACS_CAPS \
 	(PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF | PCI_ACS_EC)
 
+/* Size in bits of the egress control vector of those ports. */
+#define P2PDMA_TEST_ACS_EGRESS_BITS	32
+
+/* VFs a node may have. */
+#define P2PDMA_TEST_MAX_VFS	8
+
 /* Vendor ID of every function whose &p2pdma_test_node.vendor is 0. */
 #define P2PDMA_TEST_VENDOR	0xfff0
 
@@ -52,11 +58,23 @@ enum p2pdma_test_kind {
  * @kind: the function's PCIe port type
  * @devfn: device and function number on the parent's secondary bus; below
  *	a root port or a downstream port only device 0 exists (a PCIe link
- *	has one device, and the PCI core scans no other)
+ *	has one device, and the PCI core scans no other) unless the device
+ *	has ARI, whose functions may take any of the 256 numbers
  * @multifunction: set the multifunction bit of the header type; it is set
  *	anyway on functions that share their slot with another node
- * @acs: give the function an ACS extended capability at 0x100 with
- *	%P2PDMA_TEST_ACS_CAPS; its control register starts out 0
+ * @acs: give the function an ACS extended capability with
+ *	%P2PDMA_TEST_ACS_CAPS and an egress control vector of
+ *	%P2PDMA_TEST_ACS_EGRESS_BITS bits; control and vector start out 0
+ * @ari: give the function an ARI extended capability; set it on every
+ *	function of the device, function 0 included.  Root and downstream
+ *	ports always support ARI forwarding.
+ * @nr_vfs: give the function an SR-IOV extended capability with this many
+ *	VFs (at most %P2PDMA_TEST_MAX_VFS), enabled with
+ *	p2pdma_test_fabric_enable_vfs()
+ * @vf_offset: First VF Offset: VF k has routing ID PF + @vf_offset +
+ *	k * @vf_stride, which may be on a bus number past the PF's
+ * @vf_stride: VF Stride
+ * @vf_acs: give the VFs an ACS extended capability, as @acs
  * @bar_size: size of BAR 0, a 64-bit prefetchable memory BAR: a power of
  *	two from 4 KiB to 256 MiB, or 0 for no BAR at all
  * @vendor: vendor ID, or 0 for %P2PDMA_TEST_VENDOR
@@ -69,6 +87,11 @@ struct p2pdma_test_node {
 	u8 devfn;
 	bool multifunction;
 	bool acs;
+	bool ari;
+	u8 nr_vfs;
+	u16 vf_offset;
+	u16 vf_stride;
+	bool vf_acs;
 	u64 bar_size;
 	u16 vendor;
 	u16 device;
@@ -141,12 +164,58 @@ p2pdma_test_fabric_create(struct kunit *test,
 void p2pdma_test_fabric_destroy(struct p2pdma_test_fabric *fabric);
 
 /**
- * p2pdma_test_fabric_dev - PCI device of a node, by name
+ * p2pdma_test_fabric_set_acs - write the ACS control register of a function
  * @fabric: the fabric
- * @name: &p2pdma_test_node.name of the node
+ * @name: node built with &p2pdma_test_node.acs, or "NODE/vfK" for VF K of
+ *	a node built with &p2pdma_test_node.vf_acs
+ * @ctrl: new value of the control register; bits outside
+ *	%P2PDMA_TEST_ACS_CAPS are not implemented and read back as 0
+ *
+ * Changes the emulated register directly, as firmware or another agent
+ * would, so nothing is told about the change: call p2pdma_topology_changed()
+ * when code that caches ACS-based decisions must see it.
+ *
+ * Return: 0, -ENOENT if there is no function @name, or -EINVAL if it has no
+ * ACS capability.
+ */
+int p2pdma_test_fabric_set_acs(struct p2pdma_test_fabric *fabric,
+			       const char *name, u16 ctrl);
+
+/**
+ * p2pdma_test_fabric_set_egress - write the ACS egress control vector
+ * @fabric: the fabric
+ * @name: as for p2pdma_test_fabric_set_acs()
+ * @vector: bit N stands for port or function N; bits past
+ *	%P2PDMA_TEST_ACS_EGRESS_BITS do not exist
+ *
+ * Return: as p2pdma_test_fabric_set_acs().
+ */
+int p2pdma_test_fabric_set_egress(struct p2pdma_test_fabric *fabric,
+				  const char *name, u32 vector);
+
+/**
+ * p2pdma_test_fabric_enable_vfs - enable the VFs of a node, as a PF driver
+ * @fabric: the fabric
+ * @name: node built with &p2pdma_test_node.nr_vfs
+ *
+ * Enables all of the node's VFs with pci_enable_sriov(), so the PCI core
+ * creates their devices; they are disabled again when the fabric goes.
+ * Sleeps (over 100 ms: the core waits for VFs to come up).
+ *
+ * Return: 0, -ENOENT if there is no such node, or the error of
+ * pci_enable_sriov().
+ */
+int p2pdma_test_fabric_enable_vfs(struct p2pdma_test_fabric *fabric,
+				  const char *name);
+
+/**
+ * p2pdma_test_fabric_dev - PCI device of a function, by name
+ * @fabric: the fabric
+ * @name: &p2pdma_test_node.name of a node, or "NODE/vfK" for VF K of a node
+ *	whose VFs are enabled
  *
  * Return: the device (no reference taken: it lives as long as @fabric), or
- * NULL if no node has that name.
+ * NULL if no function has that name.
  */
 struct pci_dev *p2pdma_test_fabric_dev(struct p2pdma_test_fabric *fabric,
 				       const char *name);
@@ -162,20 +231,12 @@ struct pci_dev *p2pdma_test_fabric_node(struct p2pdma_test_fabric *fabric,
 					unsigned int index);
 
 /**
- * p2pdma_test_fabric_set_acs - write the ACS control register of a node
+ * p2pdma_test_fabric_reads - config reads the fabric has served so far
  * @fabric: the fabric
- * @name: node built with &p2pdma_test_node.acs
- * @ctrl: new value of the control register; bits outside
- *	%P2PDMA_TEST_ACS_CAPS are not implemented and read back as 0
  *
- * Changes the emulated register directly, as firmware or another agent
- * would, so nothing is told about the change: call p2pdma_topology_changed()
- * when code that caches ACS-based decisions must see it.
- *
- * Return: 0, -ENOENT if there is no node @name, or -EINVAL if it has no
- * ACS capability.
+ * Return: the number of config space reads of any of its functions, valid
+ * or not, since it was created.
  */
-int p2pdma_test_fabric_set_acs(struct p2pdma_test_fabric *fabric,
-			       const char *name, u16 ctrl);
+unsigned long p2pdma_test_fabric_reads(struct p2pdma_test_fabric *fabric);
 
 #endif /* _DRIVERS_PCI_P2PDMA_TEST_FABRIC_H */

@@ -9,6 +9,7 @@
 #include <linux/init.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 
 #include "p2pdma.h"
 
@@ -29,11 +30,11 @@ static void p2pdma_show_pair(struct seq_file *m, struct pci_dev *provider,
 			     struct pci_dev *client)
 {
 	struct p2pdma_verdict v = p2pdma_verdict_of(provider, client);
-	DECLARE_SEQ_BUF(why, P2PDMA_EXPLAIN_MAX);
+	char *why = p2pdma_explain_alloc(provider, &client->dev);
 
-	p2pdma_explain(provider, &client->dev, &why);
 	seq_printf(m, "%s %s %s %d %s\n", pci_name(provider), pci_name(client),
-		   p2pdma_map_names[v.map], v.distance, seq_buf_str(&why));
+		   p2pdma_map_names[v.map], v.distance, why ?: "(no memory)");
+	kfree(why);
 }
 
 static int p2pdma_matrix_show(struct seq_file *m, void *unused)

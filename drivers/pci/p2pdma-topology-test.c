@@ -69,6 +69,41 @@ static const struct p2pdma_test_node mf_acs_nodes[] = {
 	{}
 };
 
+/*
+ * A device with ARI and SR-IOV below a root port: PF 0 with VFs right
+ * after it on the same bus (routing IDs 0x10 and 0x11), PF 1 with VFs on
+ * the next bus number (0x101 and 0x102).
+ */
+static const struct p2pdma_test_node sriov_nodes[] = {
+	NODE("rp", -1, ROOT_PORT, PCI_DEVFN(1, 0), .acs = true),
+	NODE("pf0", 0, ENDPOINT, PCI_DEVFN(0, 0), .ari = true, .acs = true,
+	     .bar_size = SZ_2M, .nr_vfs = 2, .vf_offset = 0x10,
+	     .vf_stride = 1, .vf_acs = true),
+	NODE("pf1", 0, ENDPOINT, PCI_DEVFN(0, 1), .ari = true, .acs = true,
+	     .bar_size = SZ_2M, .nr_vfs = 2, .vf_offset = 0x100,
+	     .vf_stride = 1, .vf_acs = true),
+	{}
+};
+
+/* ARI functions 0 and 9 of one device below a root port. */
+static const struct p2pdma_test_node ari_nodes[] = {
+	NODE("rp", -1, ROOT_PORT, PCI_DEVFN(1, 0), .acs = true),
+	NODE("fn0", 0, ENDPOINT, PCI_DEVFN(0, 0), .ari = true, .acs = true,
+	     .bar_size = SZ_2M),
+	NODE("fn9", 0, ENDPOINT, PCI_DEVFN(1, 1), .ari = true, .acs = true,
+	     .bar_size = SZ_2M),
+	{}
+};
+
+/* Two endpoints integrated in the root complex (RCiEPs). */
+static const struct p2pdma_test_node rciep_nodes[] = {
+	NODE("ep0", -1, ENDPOINT, PCI_DEVFN(1, 0), .acs = true,
+	     .bar_size = SZ_2M),
+	NODE("ep1", -1, ENDPOINT, PCI_DEVFN(2, 0), .acs = true,
+	     .bar_size = SZ_2M),
+	{}
+};
+
 /* A switch below a root port, an endpoint on each downstream port. */
 static const struct p2pdma_test_node switch_nodes[] = {
 	NODE("rp", -1, ROOT_PORT, PCI_DEVFN(1, 0), .acs = true),
@@ -150,8 +185,10 @@ enum p2pdma_client_kind {
  * @provider: node of @topo providing the memory
  * @client: node of the client (or of its PCI parent)
  * @client_kind: what the client is
- * @acs: ports of @topo whose ACS control is set to @acs_ctrl
+ * @acs: functions of @topo ("NODE" or "NODE/vfK", whose PF's VFs are then
+ *	enabled) whose ACS control is set to @acs_ctrl
  * @acs_ctrl: ACS control bits to set, %ACS_REDIRECT if 0
+ * @egress: ACS egress control vector to set on the @acs functions
  * @allow_device: if not 0, allow-list host bridge %HB_VENDOR:@allow_device
  * @allow_same: ...only for traffic between its own root ports
  * @map: expected map type
@@ -170,6 +207,7 @@ struct p2pdma_topo_case {
 	enum p2pdma_client_kind client_kind;
 	const char *acs[2];
 	u16 acs_ctrl;
+	u32 egress;
 	u16 allow_device;
 	bool allow_same;
 	enum pci_p2pdma_map_type map;
@@ -304,11 +342,155 @@ static const struct p2pdma_topo_case p2pdma_topo_cases[] = {
 		.acs_ctrl = PCI_ACS_SV | PCI_ACS_UF,
 		.map = BUS_ADDR, .distance = 4,
 	}, {
-		.name = "ACS egress control on the path",
+		.name = "ACS egress control toward the provider's port",
 		.topo = TOPO(0x0114, switch_nodes),
 		.provider = "ep0", .client = "ep1", .acs = { "dn1" },
-		.acs_ctrl = PCI_ACS_EC,
+		.acs_ctrl = PCI_ACS_EC, .egress = BIT(0),
+		.why = "egress control vector bit 0",
 		.map = NOT_SUPPORTED, .distance = -1, .why_acs = true,
+	}, {
+		.name = "ACS egress control toward another port only",
+		.topo = TOPO(0x0130, switch_nodes),
+		.provider = "ep0", .client = "ep1", .acs = { "dn1" },
+		.acs_ctrl = PCI_ACS_EC, .egress = BIT(2),
+		.map = BUS_ADDR, .distance = 4,
+	}, {
+		.name = "ACS egress control with an empty vector",
+		.topo = TOPO(0x0131, switch_nodes),
+		.provider = "ep0", .client = "ep1", .acs = { "dn0", "dn1" },
+		.acs_ctrl = PCI_ACS_EC,
+		.map = BUS_ADDR, .distance = 4,
+	}, {
+		.name = "ACS egress control toward the client's port, allowed host bridge",
+		.topo = TOPO(0x0132, switch_nodes),
+		.provider = "ep0", .client = "ep1", .acs = { "dn0" },
+		.acs_ctrl = PCI_ACS_EC, .egress = BIT(1),
+		.why = "egress control vector bit 1",
+		.allow_device = 0x0132,
+		.map = THRU_HB, .distance = 8, .why_acs = true,
+	}, {
+		.name = "ACS egress control in a nested switch the request only climbs",
+		.topo = TOPO(0x0133, nested_nodes),
+		.provider = "ep_a", .client = "ep_b", .acs = { "dn2a" },
+		.acs_ctrl = PCI_ACS_EC, .egress = U32_MAX,
+		.map = BUS_ADDR, .distance = 6,
+	}, {
+		.name = "PF and its VF",
+		.topo = TOPO(0x0134, sriov_nodes),
+		.provider = "pf0", .client = "pf0/vf0",
+		.map = BUS_ADDR, .distance = 2,
+	}, {
+		.name = "PF and its VF, ACS redirect on the VF",
+		.topo = TOPO(0x0135, sriov_nodes),
+		.provider = "pf0", .client = "pf0/vf0", .acs = { "pf0/vf0" },
+		.map = NOT_SUPPORTED, .distance = -1,
+		.why_acs = true, .why_host = true,
+	}, {
+		.name = "PF and its VF, completion redirect on the PF",
+		.topo = TOPO(0x0136, sriov_nodes),
+		.provider = "pf0", .client = "pf0/vf1", .acs = { "pf0" },
+		.acs_ctrl = PCI_ACS_CR,
+		.map = NOT_SUPPORTED, .distance = -1,
+		.why_acs = true, .why_host = true,
+	}, {
+		.name = "PF and its VF, VF egress control toward the PF",
+		.topo = TOPO(0x0137, sriov_nodes),
+		.provider = "pf0", .client = "pf0/vf0", .acs = { "pf0/vf0" },
+		.acs_ctrl = PCI_ACS_EC, .egress = BIT(0),
+		.why = "egress control vector bit 0",
+		.map = NOT_SUPPORTED, .distance = -1,
+		.why_acs = true, .why_host = true,
+	}, {
+		.name = "PF and its VF, VF egress control toward PF 1 only",
+		.topo = TOPO(0x0138, sriov_nodes),
+		.provider = "pf0", .client = "pf0/vf0", .acs = { "pf0/vf0" },
+		.acs_ctrl = PCI_ACS_EC, .egress = BIT(1),
+		.map = BUS_ADDR, .distance = 2,
+	}, {
+		.name = "PF and its VF, ACS redirect on the VF, allowed host bridge",
+		.topo = TOPO(0x0139, sriov_nodes),
+		.provider = "pf0", .client = "pf0/vf0", .acs = { "pf0/vf0" },
+		.allow_device = 0x0139,
+		.map = THRU_HB, .distance = 4, .why_acs = true,
+	}, {
+		.name = "two VFs of one PF",
+		.topo = TOPO(0x013a, sriov_nodes),
+		.provider = "pf0/vf0", .client = "pf0/vf1",
+		.map = BUS_ADDR, .distance = 2,
+	}, {
+		.name = "two VFs of one PF, ACS redirect on the client",
+		.topo = TOPO(0x013b, sriov_nodes),
+		.provider = "pf0/vf0", .client = "pf0/vf1", .acs = { "pf0/vf1" },
+		.map = NOT_SUPPORTED, .distance = -1,
+		.why_acs = true, .why_host = true,
+	}, {
+		.name = "VFs of two PFs, one on a bus of its own",
+		.topo = TOPO(0x013c, sriov_nodes),
+		.provider = "pf0/vf0", .client = "pf1/vf1",
+		.map = BUS_ADDR, .distance = 2,
+	}, {
+		.name = "VFs of two PFs, ACS redirect on the VF on its own bus",
+		.topo = TOPO(0x013d, sriov_nodes),
+		.provider = "pf0/vf0", .client = "pf1/vf1", .acs = { "pf1/vf1" },
+		.map = NOT_SUPPORTED, .distance = -1,
+		.why_acs = true, .why_host = true,
+	}, {
+		.name = "egress control on a VF toward a VF on another bus: no bit names it",
+		.topo = TOPO(0x013e, sriov_nodes),
+		.provider = "pf0/vf0", .client = "pf1/vf1", .acs = { "pf1/vf1" },
+		.acs_ctrl = PCI_ACS_EC,
+		.map = NOT_SUPPORTED, .distance = -1,
+		.why_acs = true, .why_host = true,
+	}, {
+		.name = "ARI functions 0 and 9",
+		.topo = TOPO(0x013f, ari_nodes),
+		.provider = "fn0", .client = "fn9",
+		.map = BUS_ADDR, .distance = 2,
+	}, {
+		.name = "ARI functions 0 and 9, ACS redirect on function 9",
+		.topo = TOPO(0x0140, ari_nodes),
+		.provider = "fn0", .client = "fn9", .acs = { "fn9" },
+		.map = NOT_SUPPORTED, .distance = -1,
+		.why_acs = true, .why_host = true,
+	}, {
+		.name = "ARI functions 0 and 9, egress control toward function 9",
+		.topo = TOPO(0x0141, ari_nodes),
+		.provider = "fn9", .client = "fn0", .acs = { "fn0" },
+		.acs_ctrl = PCI_ACS_EC, .egress = BIT(9),
+		.why = "egress control vector bit 9",
+		.map = NOT_SUPPORTED, .distance = -1,
+		.why_acs = true, .why_host = true,
+	}, {
+		.name = "ARI functions 0 and 9, egress control toward function 1",
+		.topo = TOPO(0x0142, ari_nodes),
+		.provider = "fn9", .client = "fn0", .acs = { "fn0" },
+		.acs_ctrl = PCI_ACS_EC, .egress = BIT(1),
+		.map = BUS_ADDR, .distance = 2,
+	}, {
+		.name = "multifunction device, egress control toward function 0",
+		.topo = TOPO(0x0143, mf_acs_nodes),
+		.provider = "fn0", .client = "fn1", .acs = { "fn1" },
+		.acs_ctrl = PCI_ACS_EC, .egress = BIT(0),
+		.why = "egress control vector bit 0",
+		.map = NOT_SUPPORTED, .distance = -1,
+		.why_acs = true, .why_host = true,
+	}, {
+		.name = "ACS on two root ports: only the allow-list can help",
+		.topo = TOPO(0x0146, two_rp_nodes),
+		.provider = "ep0", .client = "ep1", .acs = { "rp0", "rp1" },
+		.map = NOT_SUPPORTED, .distance = -1, .why_host = true,
+		.why = "pci_p2pdma.allow=",
+	}, {
+		.name = "two RCiEPs on the root bus, unknown host bridge",
+		.topo = TOPO(0x0144, rciep_nodes),
+		.provider = "ep0", .client = "ep1",
+		.map = NOT_SUPPORTED, .distance = -1, .why_host = true,
+	}, {
+		.name = "two RCiEPs on the root bus, allowed host bridge",
+		.topo = TOPO(0x0145, rciep_nodes),
+		.provider = "ep0", .client = "ep1", .acs = { "ep0", "ep1" },
+		.allow_device = 0x0145,
+		.map = THRU_HB, .distance = 2,
 	}, {
 		.name = "ACS redirect in a nested switch, allowed host bridge",
 		.topo = TOPO(0x0115, nested_nodes),
@@ -487,6 +669,26 @@ static void p2pdma_test_check_why_acs(struct kunit *test,
 	}
 }
 
+/* Enable the VFs of the PF of "NODE/vfK", once. */
+static void p2pdma_test_vfs_of(struct kunit *test,
+			       struct p2pdma_test_fabric *fabric,
+			       const char *name)
+{
+	const char *vf = strstr(name, "/vf");
+	struct pci_dev *pf;
+	char node[16];
+
+	if (!vf)
+		return;
+	KUNIT_ASSERT_LT(test, (size_t)(vf - name), sizeof(node));
+	strscpy(node, name, vf - name + 1);
+	pf = p2pdma_test_dev(test, fabric, node);
+	if (pci_num_vf(pf))
+		return;
+	KUNIT_ASSERT_EQ_MSG(test, p2pdma_test_fabric_enable_vfs(fabric, node),
+			    0, "VFs of %s", node);
+}
+
 static void p2pdma_topology_case(struct kunit *test)
 {
 	const struct p2pdma_topo_case *c = test->param_value;
@@ -508,11 +710,19 @@ static void p2pdma_topology_case(struct kunit *test)
 	if (c->allow_device)
 		p2pdma_test_allow(test, HB_VENDOR, c->allow_device,
 				  c->allow_same);
+	p2pdma_test_vfs_of(test, fabric, c->provider);
+	if (c->client)
+		p2pdma_test_vfs_of(test, cfabric, c->client);
 	for (i = 0; i < ARRAY_SIZE(c->acs) && c->acs[i]; i++) {
-		int ret = p2pdma_test_fabric_set_acs(fabric, c->acs[i],
-						     c->acs_ctrl ?: ACS_REDIRECT);
+		int ret;
 
+		p2pdma_test_vfs_of(test, fabric, c->acs[i]);
+		ret = p2pdma_test_fabric_set_acs(fabric, c->acs[i],
+						 c->acs_ctrl ?: ACS_REDIRECT);
 		KUNIT_ASSERT_EQ_MSG(test, ret, 0, "ACS on %s", c->acs[i]);
+		ret = p2pdma_test_fabric_set_egress(fabric, c->acs[i],
+						    c->egress);
+		KUNIT_ASSERT_EQ_MSG(test, ret, 0, "egress on %s", c->acs[i]);
 	}
 	/* The ACS change happened behind the kernel's back: announce it. */
 	p2pdma_topology_changed();

@@ -28,6 +28,7 @@
 #endif
 
 #include "p2pdma.h"
+#include "pci.h"
 #include <trace/events/pci_p2pdma.h>
 
 #undef MODULE_PARAM_PREFIX
@@ -232,40 +233,129 @@ static void p2pdma_path_of(struct pci_dev *pdev, struct p2pdma_path *path)
 		path->chain[path->len++] = pdev;
 }
 
-static bool p2pdma_port_redirects(struct pci_dev *port)
+/*
+ * The bit of @port's ACS Egress Control Vector that stands for @peer, a
+ * sibling below the same bridge: the Port Number of a switch downstream
+ * port, the Function Number of a function of one device (PCIe r5.0, sec
+ * 7.7.8.4; with ARI the whole 8-bit number, sec 6.13).  -1 when no bit
+ * names @peer (a VF on a bus number of its own).
+ */
+static int p2pdma_egress_bit(struct pci_dev *port, struct pci_dev *peer)
 {
-	u16 ctrl;
+	u32 lnkcap;
 
+	if (pci_is_pcie(port) && pcie_downstream_port(port)) {
+		if (pcie_capability_read_dword(peer, PCI_EXP_LNKCAP, &lnkcap))
+			return -1;
+		return FIELD_GET(PCI_EXP_LNKCAP_PN, lnkcap);
+	}
+	if (peer->bus != port->bus)
+		return -1;
+	return pci_ari_enabled(port->bus) ? peer->devfn : PCI_FUNC(peer->devfn);
+}
+
+/*
+ * Does ACS on @port keep a request from turning around below the bridge
+ * above it?  P2P Request and Completion Redirect send every peer request
+ * up (PCIe r5.0, sec 6.12.1.1 and 6.12.1.2); Egress Control only those
+ * toward the ports or functions set in its vector, and only at the port
+ * where the request would turn around, whose sibling toward the other
+ * device is @peer (NULL for ports further down, where the request just
+ * goes upstream).  Sets *@ec_bit to the vector bit that decided, or -1.
+ */
+static bool p2pdma_port_redirects(struct pci_dev *port, struct pci_dev *peer,
+				  int *ec_bit)
+{
+	u16 ctrl, size;
+	u32 vector;
+	int bit;
+
+	*ec_bit = -1;
 	if (!port->acs_cap)
 		return false;
 	pci_read_config_word(port, port->acs_cap + PCI_ACS_CTRL, &ctrl);
-	return ctrl & (PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_EC);
+	if (ctrl & (PCI_ACS_RR | PCI_ACS_CR))
+		return true;
+	if (!(ctrl & PCI_ACS_EC) || !peer)
+		return false;
+
+	bit = p2pdma_egress_bit(port, peer);
+	if (bit < 0)
+		return true;
+	pci_read_config_word(port, port->acs_cap + PCI_ACS_CAP, &size);
+	/* Vector size in bits 15:8, 0 meaning 256 (sec 7.7.8.2). */
+	size = size >> 8 ?: 256;
+	if (bit >= size)
+		return false;
+	pci_read_config_dword(port, port->acs_cap + PCI_ACS_EGRESS_CTL_V +
+			      bit / 32 * 4, &vector);
+	if (!(vector & BIT(bit % 32)))
+		return false;
+	*ec_bit = bit;
+	return true;
 }
+
+/* One bit per collected port in &p2pdma_redirects.by_egress. */
+static_assert(P2PDMA_MAX_REDIRECTS <= 8);
 
 struct p2pdma_redirects {
 	struct pci_dev *port[P2PDMA_MAX_REDIRECTS];
+	/* For ports in @by_egress: the Egress Control Vector bit. */
+	u8 ec_bit[P2PDMA_MAX_REDIRECTS];
+	/* Ports that block by egress control rather than redirect all. */
+	u8 by_egress;
 	int nr;
 };
 
-/* Collect redirecting ports among chain[start..end) of a path. */
+/*
+ * Collect the ports among chain[start..end) of a path whose ACS sends peer
+ * traffic up; @peer is the other path's port below the common bridge.
+ */
 static void p2pdma_find_redirects(const struct p2pdma_path *path, int start,
-				  int end, struct p2pdma_redirects *acs)
+				  int end, struct pci_dev *peer,
+				  struct p2pdma_redirects *acs)
 {
-	int i;
+	int i, bit;
 
 	for (i = start; i < end; i++) {
-		if (!p2pdma_port_redirects(path->chain[i]))
+		if (!p2pdma_port_redirects(path->chain[i],
+					   i == end - 1 ? peer : NULL, &bit))
 			continue;
-		if (acs->nr < P2PDMA_MAX_REDIRECTS)
+		if (acs->nr < P2PDMA_MAX_REDIRECTS) {
 			acs->port[acs->nr] = path->chain[i];
+			if (bit >= 0) {
+				acs->ec_bit[acs->nr] = bit;
+				acs->by_egress |= BIT(acs->nr);
+			}
+		}
 		acs->nr++;
 	}
 }
 
+/*
+ * Two functions of one device: the same slot of a bus, or anything on the
+ * link below a PCIe root or downstream port, which holds one device (PCIe
+ * r5.0, sec 7.3.1) however many functions ARI gives it (sec 6.13).  VFs
+ * belong to the device of their PF, even on a bus number of their own
+ * (sec 9.2.1.2).  Requests between them turn around inside the device
+ * unless the functions' own ACS sends them up (sec 6.12.1.2).
+ */
 static bool p2pdma_same_device(struct pci_dev *a, struct pci_dev *b)
 {
-	return a != b && a->bus == b->bus &&
-	       PCI_SLOT(a->devfn) == PCI_SLOT(b->devfn);
+	struct pci_dev *port;
+
+	if (a == b)
+		return false;
+	a = pci_physfn(a);
+	b = pci_physfn(b);
+	if (a == b)
+		return true;
+	if (a->bus != b->bus)
+		return false;
+	port = a->bus->self;
+	if (port && pci_is_pcie(port) && pcie_downstream_port(port))
+		return true;
+	return PCI_SLOT(a->devfn) == PCI_SLOT(b->devfn);
 }
 
 /* Index pair of the nearest bridge both paths go through, or false. */
@@ -309,7 +399,8 @@ static bool p2pdma_behind_virtual_iommu(struct pci_dev *client)
 }
 
 static void p2pdma_print_ports(struct seq_buf *why,
-			       const struct p2pdma_redirects *acs, char sep)
+			       const struct p2pdma_redirects *acs, char sep,
+			       bool bits)
 {
 	int i;
 
@@ -317,14 +408,15 @@ static void p2pdma_print_ports(struct seq_buf *why,
 		if (i)
 			seq_buf_putc(why, sep);
 		seq_buf_puts(why, pci_name(acs->port[i]));
+		if (bits && acs->by_egress & BIT(i))
+			seq_buf_printf(why, " (egress control vector bit %d)",
+				       acs->ec_bit[i]);
 	}
 }
 
 static void p2pdma_explain_host(struct seq_buf *why,
 				const struct p2pdma_root *rp,
-				const struct p2pdma_root *rc,
-				const struct p2pdma_redirects *acs,
-				bool virt, int distance)
+				const struct p2pdma_root *rc, int distance)
 {
 	if (distance >= 0) {
 		seq_buf_printf(why, "through host bridge %04x:%04x, distance %d",
@@ -341,20 +433,33 @@ static void p2pdma_explain_host(struct seq_buf *why,
 			       "the path crosses host bridges %04x:%04x and %04x:%04x, which do not forward peer traffic between each other",
 			       rp->vendor, rp->device, rc->vendor, rc->device);
 	}
-	if (acs->nr) {
-		seq_buf_puts(why, "; ACS redirect at ");
-		p2pdma_print_ports(why, acs, ' ');
-		seq_buf_puts(why, " sends the traffic there (to keep it below ");
-		seq_buf_puts(why, "the switch, boot with pci=disable_acs_redir=");
-		p2pdma_print_ports(why, acs, ';');
-		seq_buf_putc(why, ')');
-	}
-	if (virt) {
-		seq_buf_puts(why,
-			     "; the client's DMA is translated by a virtual IOMMU, so the hypervisor routes it");
-		seq_buf_puts(why,
-			     " (boot with pci_p2pdma.trust_virt_topology=1 if it keeps switch-local traffic local)");
-	}
+}
+
+/*
+ * Only said when the two devices share a bridge: there, turning ACS off
+ * lets the traffic turn around at @common.  Without one, the traffic goes
+ * through the root complex whatever ACS says, and only the allow-list can
+ * help.
+ */
+static void p2pdma_explain_acs(struct seq_buf *why,
+			       const struct p2pdma_redirects *acs,
+			       struct pci_dev *common)
+{
+	seq_buf_puts(why, "; ACS at ");
+	p2pdma_print_ports(why, acs, ' ', true);
+	seq_buf_printf(why,
+		       " sends the traffic up to the root complex (to let it turn around at %s instead, boot with pci=disable_acs_redir=",
+		       pci_name(common));
+	p2pdma_print_ports(why, acs, ';', false);
+	seq_buf_putc(why, ')');
+}
+
+static void p2pdma_explain_virt(struct seq_buf *why)
+{
+	seq_buf_puts(why,
+		     "; the client's DMA is translated by a virtual IOMMU, so the hypervisor routes it");
+	seq_buf_puts(why,
+		     " (boot with pci_p2pdma.trust_virt_topology=1 if it keeps switch-local traffic local)");
 }
 
 /**
@@ -372,7 +477,7 @@ struct p2pdma_verdict p2pdma_judge(struct pci_dev *provider,
 	struct p2pdma_redirects acs = {};
 	struct p2pdma_path pp, pc;
 	struct p2pdma_root rp, rc;
-	bool virt = false, ok;
+	bool virt = false, common, ok;
 	int ip, ic;
 
 	if (why)
@@ -380,15 +485,19 @@ struct p2pdma_verdict p2pdma_judge(struct pci_dev *provider,
 			       pci_name(provider));
 	p2pdma_path_of(provider, &pp);
 	p2pdma_path_of(client, &pc);
-	if (p2pdma_common_bridge(&pp, &pc, &ip, &ic)) {
+	common = p2pdma_common_bridge(&pp, &pc, &ip, &ic);
+	if (common) {
 		/*
-		 * Functions of one device talk inside it unless their own
-		 * ACS sends peer requests up to the port above.
+		 * A function's own ACS matters only for requests to another
+		 * function of its device; other devices' requests turn
+		 * around at a port.
 		 */
 		int first = p2pdma_same_device(provider, client) ? 0 : 1;
 
-		p2pdma_find_redirects(&pp, first, ip, &acs);
-		p2pdma_find_redirects(&pc, first, ic, &acs);
+		p2pdma_find_redirects(&pp, first, ip,
+				      ic ? pc.chain[ic - 1] : NULL, &acs);
+		p2pdma_find_redirects(&pc, first, ic,
+				      ip ? pp.chain[ip - 1] : NULL, &acs);
 		virt = provider != client && p2pdma_behind_virtual_iommu(client);
 		if (!acs.nr && !virt) {
 			v.distance = ip + ic;
@@ -397,9 +506,6 @@ struct p2pdma_verdict p2pdma_judge(struct pci_dev *provider,
 					       v.distance);
 			return v;
 		}
-	} else {
-		p2pdma_find_redirects(&pp, 1, pp.len, &acs);
-		p2pdma_find_redirects(&pc, 1, pc.len, &acs);
 	}
 
 	/* The traffic goes up to the root complex and back down. */
@@ -422,7 +528,11 @@ struct p2pdma_verdict p2pdma_judge(struct pci_dev *provider,
 	if (why) {
 		if (!ok)
 			seq_buf_puts(why, "cannot do P2P: ");
-		p2pdma_explain_host(why, &rp, &rc, &acs, virt, v.distance);
+		p2pdma_explain_host(why, &rp, &rc, v.distance);
+		if (acs.nr)
+			p2pdma_explain_acs(why, &acs, pp.chain[ip]);
+		if (virt)
+			p2pdma_explain_virt(why);
 	}
 	return v;
 }
@@ -461,6 +571,27 @@ void p2pdma_explain(struct pci_dev *provider, struct device *client,
 		return;
 	}
 	p2pdma_judge(provider, pci_client, out);
+}
+
+/**
+ * p2pdma_explain_alloc - p2pdma_explain() into a new string
+ * @provider: device exposing the memory
+ * @client: device doing the DMA, PCI or below a PCI device
+ *
+ * The explanation is too long for a stack buffer in the callers' frames.
+ *
+ * Return: a string to kfree(), or NULL without memory.
+ */
+char *p2pdma_explain_alloc(struct pci_dev *provider, struct device *client)
+{
+	char *buf = kmalloc(P2PDMA_EXPLAIN_MAX, GFP_KERNEL);
+	struct seq_buf why;
+
+	if (!buf)
+		return NULL;
+	seq_buf_init(&why, buf, P2PDMA_EXPLAIN_MAX);
+	p2pdma_explain(provider, client, &why);
+	return buf;
 }
 
 /*

@@ -558,10 +558,11 @@ int pci_p2pdma_distance_many(struct pci_dev *provider, struct device **clients,
 		}
 		unreachable = true;
 		if (verbose) {
-			DECLARE_SEQ_BUF(why, P2PDMA_EXPLAIN_MAX);
+			char *why = p2pdma_explain_alloc(provider, *c);
 
-			p2pdma_explain(provider, *c, &why);
-			pci_warn(provider, "%s\n", seq_buf_str(&why));
+			pci_warn(provider, "%s\n",
+				 why ?: "a client cannot do P2P DMA with it");
+			kfree(why);
 		}
 	}
 	return unreachable ? -1 : total;

@@ -73,11 +73,12 @@ struct p2pdma_verdict {
 };
 
 /*
- * Room for one explanation of p2pdma_explain(): the longest names both host
- * bridges, eight redirecting ports twice (list and kernel parameter) and
- * the virtual IOMMU; the topology suite checks every case fits.
+ * Room for one explanation of p2pdma_explain(): the longest names a host
+ * bridge, eight ACS ports twice (list, with their egress control bits, and
+ * kernel parameter), the common bridge and the virtual IOMMU; the topology
+ * suite checks every case fits.
  */
-#define P2PDMA_EXPLAIN_MAX	768
+#define P2PDMA_EXPLAIN_MAX	1024
 
 /* p2pdma-topology.c */
 /* The PCI device at or above @dev; no reference taken, valid while @dev is. */
@@ -90,6 +91,7 @@ struct p2pdma_verdict p2pdma_verdict_of_dev(struct pci_dev *provider,
 					    struct device *dev);
 void p2pdma_explain(struct pci_dev *provider, struct device *client,
 		    struct seq_buf *out);
+char *p2pdma_explain_alloc(struct pci_dev *provider, struct device *client);
 int p2pdma_allow_host_bridge(u16 vendor, u16 device, bool same_host_bridge);
 void p2pdma_forget_host_bridge(u16 vendor, u16 device);
 void p2pdma_topology_changed(void);

@@ -87,6 +87,18 @@ expect_reason() {
 	fi
 }
 
+# expect_no_reason NAME TEXT PROVIDER CLIENT: the matrix reason does not
+# mention TEXT (but the pair is in the matrix).
+expect_no_reason() {
+	row=$(matrix_row "$3" "$4")
+	if [ -n "$row" ] && ! echo "$row" | grep -qF -- "$2"; then
+		ok "$1"
+	else
+		echo "    # '$2' in: $row"
+		not_ok "$1"
+	fi
+}
+
 # expect_dmesg NAME TEXT: the kernel log mentions TEXT.
 expect_dmesg() {
 	if dmesg | grep -qF -- "$2"; then

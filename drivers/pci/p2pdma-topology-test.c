@@ -942,11 +942,40 @@ static void p2pdma_test_verdict_follows_replug(struct kunit *test)
 	pci_dev_put(fresh);
 }
 
+static const struct p2pdma_test_topology host_id_topo =
+	TOPO(0x0147, two_rp_nodes);
+
+/*
+ * The DMA map path judges a pair the first time it meets it, in atomic
+ * context: the host bridge is known from enumeration, not read from 00.0's
+ * config space then.
+ */
+static void p2pdma_test_host_bridge_known_early(struct kunit *test)
+{
+	struct p2pdma_test_fabric *fabric;
+	struct pci_dev *ep0, *ep1;
+	struct p2pdma_verdict v;
+	unsigned long reads;
+
+	fabric = p2pdma_test_fabric(test, &host_id_topo);
+	ep0 = p2pdma_test_dev(test, fabric, "ep0");
+	ep1 = p2pdma_test_dev(test, fabric, "ep1");
+	p2pdma_test_allow(test, HB_VENDOR, 0x0147, false);
+
+	reads = p2pdma_test_fabric_reads(fabric);
+	v = p2pdma_judge(ep0, ep1, NULL);
+	KUNIT_EXPECT_EQ(test, p2pdma_test_fabric_reads(fabric), reads);
+	/* ...and it is still 00.0's ID that the allow-list matched. */
+	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);
+	KUNIT_EXPECT_EQ(test, v.distance, 4);
+}
+
 static struct kunit_case p2pdma_topology_test_cases[] = {
 	KUNIT_CASE_PARAM(p2pdma_topology_case, p2pdma_topo_gen_params),
 	KUNIT_CASE(p2pdma_test_distance_many),
 	KUNIT_CASE(p2pdma_test_verdict_cache),
 	KUNIT_CASE(p2pdma_test_verdict_follows_replug),
+	KUNIT_CASE(p2pdma_test_host_bridge_known_early),
 	{}
 };
 

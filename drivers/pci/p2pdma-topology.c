@@ -202,18 +202,43 @@ struct p2pdma_root {
 };
 
 /*
- * Identify the host bridge by 00.0 on the root bus, read straight from
- * config space: looking the pci_dev up would take a sleeping lock.
+ * The vendor:device of 00.0 of each root bus, noted when the PCI core adds
+ * that function, so that judging a pair (from the DMA map path, in atomic
+ * context) reads no config space and takes no sleeping lock.
  */
+static DEFINE_XARRAY(p2pdma_host_ids);
+
+static unsigned long p2pdma_host_key(struct pci_bus *root)
+{
+	return (unsigned long)pci_domain_nr(root) << 8 | root->number;
+}
+
+static void p2pdma_note_host_fn(struct pci_dev *pdev, bool added)
+{
+	unsigned long key = p2pdma_host_key(pdev->bus);
+
+	if (!pci_is_root_bus(pdev->bus) || pdev->devfn != PCI_DEVFN(0, 0))
+		return;
+	if (!added)
+		xa_erase(&p2pdma_host_ids, key);
+	/* Without memory the root port stands for the host bridge. */
+	else if (xa_err(xa_store(&p2pdma_host_ids, key,
+				 xa_mk_value(pdev->vendor |
+					     (u32)pdev->device << 16),
+				 GFP_KERNEL)))
+		pci_warn(pdev, "P2PDMA: cannot record this host bridge; root ports stand for it\n");
+}
+
+/* Identify the host bridge by 00.0 of the root bus, else by @top. */
 static void p2pdma_root_of(struct pci_dev *top, struct p2pdma_root *root)
 {
-	u32 id = 0;
+	void *entry;
+	u32 id;
 
 	root->host = pci_find_host_bridge(top->bus);
-	if (pci_bus_read_config_dword(root->host->bus, PCI_DEVFN(0, 0),
-				      PCI_VENDOR_ID, &id) ||
-	    PCI_POSSIBLE_ERROR(id) || !id)
-		id = top->vendor | (u32)top->device << 16;
+	entry = xa_load(&p2pdma_host_ids, p2pdma_host_key(root->host->bus));
+	id = xa_is_value(entry) ? xa_to_value(entry) :
+				  top->vendor | (u32)top->device << 16;
 	root->vendor = id & 0xffff;
 	root->device = id >> 16;
 	root->allowed = p2pdma_lookup_allow(root->vendor, root->device);
@@ -732,8 +757,11 @@ EXPORT_SYMBOL_GPL(pci_p2pdma_map_state_update);
 static int p2pdma_pci_notify(struct notifier_block *nb, unsigned long action,
 			     void *data)
 {
-	if (action == BUS_NOTIFY_ADD_DEVICE || action == BUS_NOTIFY_DEL_DEVICE)
-		p2pdma_topology_changed();
+	if (action != BUS_NOTIFY_ADD_DEVICE && action != BUS_NOTIFY_DEL_DEVICE)
+		return NOTIFY_DONE;
+	p2pdma_note_host_fn(to_pci_dev(data),
+			    action == BUS_NOTIFY_ADD_DEVICE);
+	p2pdma_topology_changed();
 	return NOTIFY_DONE;
 }
 
@@ -800,7 +828,14 @@ static void __init p2pdma_parse_allow_param(void)
 
 static int __init p2pdma_topology_init(void)
 {
+	struct pci_dev *pdev = NULL;
+	int ret;
+
 	p2pdma_parse_allow_param();
-	return bus_register_notifier(&pci_bus_type, &p2pdma_pci_nb);
+	ret = bus_register_notifier(&pci_bus_type, &p2pdma_pci_nb);
+	/* PCI is enumerated later, but be right if that ever changes. */
+	for_each_pci_dev(pdev)
+		p2pdma_note_host_fn(pdev, true);
+	return ret;
 }
 arch_initcall(p2pdma_topology_init);

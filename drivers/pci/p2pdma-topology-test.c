@@ -970,12 +970,94 @@ static void p2pdma_test_host_bridge_known_early(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.distance, 4);
 }
 
+/*
+ * The client of the rebind case has a device ID of its own, so that the
+ * test driver binds to nothing else (a provider with devres from
+ * pci_p2pdma_add_resource() cannot be probed).
+ */
+#define REBIND_CLIENT_ID	0x0a5e
+
+static const struct p2pdma_test_node rebind_nodes[] = {
+	NODE("rp", -1, ROOT_PORT, PCI_DEVFN(1, 0)),
+	NODE("up", 0, SWITCH_UP, PCI_DEVFN(0, 0)),
+	NODE("dn0", 1, SWITCH_DOWN, PCI_DEVFN(0, 0), .acs = true),
+	NODE("dn1", 1, SWITCH_DOWN, PCI_DEVFN(1, 0), .acs = true),
+	NODE("ep0", 2, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
+	NODE("ep1", 3, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M,
+	     .device = REBIND_CLIENT_ID),
+	{}
+};
+
+static const struct pci_device_id p2pdma_test_bind_ids[] = {
+	{ PCI_DEVICE(P2PDMA_TEST_VENDOR, REBIND_CLIENT_ID) },
+	{}
+};
+
+static int p2pdma_test_bind_probe(struct pci_dev *pdev,
+				  const struct pci_device_id *id)
+{
+	return 0;
+}
+
+static struct pci_driver p2pdma_test_bind_driver = {
+	.name = "p2pdma-test-bind",
+	.id_table = p2pdma_test_bind_ids,
+	.probe = p2pdma_test_bind_probe,
+};
+
+KUNIT_DEFINE_ACTION_WRAPPER(p2pdma_test_unregister_driver,
+			    pci_unregister_driver, struct pci_driver *);
+
+static const struct p2pdma_test_topology rebind_topo =
+	TOPO(0x0148, rebind_nodes);
+
+/*
+ * A client's IOMMU domain changes when its driver changes (vfio-pci, or a
+ * new default domain type, set while unbound), with no device added or
+ * removed: binding and unbinding a driver must drop its cached verdicts.
+ * Here the emulated ACS changes behind the kernel's back while the client
+ * has no driver; binding one must bring the new verdict.
+ */
+static void p2pdma_test_verdict_follows_rebind(struct kunit *test)
+{
+	struct p2pdma_test_fabric *fabric;
+	struct pci_dev *ep0, *ep1;
+	struct p2pdma_verdict v;
+	int ret;
+
+	fabric = p2pdma_test_fabric(test, &rebind_topo);
+	ep0 = p2pdma_test_dev(test, fabric, "ep0");
+	ep1 = p2pdma_test_dev(test, fabric, "ep1");
+	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(ep0, 0, 0, 0), 0);
+	v = p2pdma_verdict_of(ep0, ep1);
+	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_BUS_ADDR);
+	KUNIT_ASSERT_NULL(test, ep1->dev.driver);
+
+	KUNIT_ASSERT_EQ(test, p2pdma_test_fabric_set_acs(fabric, "dn1",
+							 ACS_REDIRECT), 0);
+	ret = pci_register_driver(&p2pdma_test_bind_driver);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = kunit_add_action_or_reset(test, p2pdma_test_unregister_driver,
+					&p2pdma_test_bind_driver);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_NOT_NULL(test, ep1->dev.driver);
+	v = p2pdma_verdict_of(ep0, ep1);
+	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_NOT_SUPPORTED);
+
+	/* And unbinding: back to the start with the redirection gone. */
+	KUNIT_ASSERT_EQ(test, p2pdma_test_fabric_set_acs(fabric, "dn1", 0), 0);
+	device_release_driver(&ep1->dev);
+	v = p2pdma_verdict_of(ep0, ep1);
+	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_BUS_ADDR);
+}
+
 static struct kunit_case p2pdma_topology_test_cases[] = {
 	KUNIT_CASE_PARAM(p2pdma_topology_case, p2pdma_topo_gen_params),
 	KUNIT_CASE(p2pdma_test_distance_many),
 	KUNIT_CASE(p2pdma_test_verdict_cache),
 	KUNIT_CASE(p2pdma_test_verdict_follows_replug),
 	KUNIT_CASE(p2pdma_test_host_bridge_known_early),
+	KUNIT_CASE(p2pdma_test_verdict_follows_rebind),
 	{}
 };
 

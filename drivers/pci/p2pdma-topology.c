@@ -101,8 +101,9 @@ static atomic_long_t p2pdma_topology_gen = ATOMIC_LONG_INIT(1);
 /**
  * p2pdma_topology_changed - forget every cached verdict
  *
- * Called when a PCI device is added or removed, and by whoever changes a
- * port's ACS setting at run time.
+ * Called from the PCI bus notifier when a device is added or removed or a
+ * driver binds to or unbinds from one, when the allow-list changes, and by
+ * the KUnit tests after they change emulated ACS registers.
  */
 void p2pdma_topology_changed(void)
 {
@@ -757,10 +758,24 @@ EXPORT_SYMBOL_GPL(pci_p2pdma_map_state_update);
 static int p2pdma_pci_notify(struct notifier_block *nb, unsigned long action,
 			     void *data)
 {
-	if (action != BUS_NOTIFY_ADD_DEVICE && action != BUS_NOTIFY_DEL_DEVICE)
+	switch (action) {
+	case BUS_NOTIFY_ADD_DEVICE:
+	case BUS_NOTIFY_DEL_DEVICE:
+		p2pdma_note_host_fn(to_pci_dev(data),
+				    action == BUS_NOTIFY_ADD_DEVICE);
+		break;
+	/*
+	 * A client's IOMMU domain, which the virtual-IOMMU rule reads, changes
+	 * only with its driver: binding to vfio-pci or to a kernel driver,
+	 * or a new default domain type, which the IOMMU core accepts only
+	 * while no driver is bound.
+	 */
+	case BUS_NOTIFY_BOUND_DRIVER:
+	case BUS_NOTIFY_UNBOUND_DRIVER:
+		break;
+	default:
 		return NOTIFY_DONE;
-	p2pdma_note_host_fn(to_pci_dev(data),
-			    action == BUS_NOTIFY_ADD_DEVICE);
+	}
 	p2pdma_topology_changed();
 	return NOTIFY_DONE;
 }

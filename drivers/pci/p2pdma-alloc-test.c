@@ -436,7 +436,8 @@ static void p2pdma_test_publish_find(struct kunit *test)
 /*
  * A bus address bypasses the IOMMU and swiotlb: a client whose DMA mask
  * cannot express the provider's bus addresses must be refused, not handed
- * an address it will truncate.  The fabric's BARs sit above 4 GiB.
+ * an address it will truncate, and orchestrators must not offer it that
+ * provider.  The fabric's BARs sit above 4 GiB.
  */
 static void p2pdma_test_bus_addr_dma_mask(struct kunit *test)
 {
@@ -444,8 +445,10 @@ static void p2pdma_test_bus_addr_dma_mask(struct kunit *test)
 	struct p2pdma_test_fabric *fabric;
 	struct pci_dev *client, *far;
 	struct p2pdma_test_alloc *a;
+	struct device *clients[1];
 	struct scatterlist sg;
 	u64 saved_mask;
+	char *why;
 
 	fabric = p2pdma_test_fabric_create(test, &two_providers_topo);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fabric);
@@ -460,16 +463,29 @@ static void p2pdma_test_bus_addr_dma_mask(struct kunit *test)
 			(pci_bus_addr_t)DMA_BIT_MASK(32));
 	KUNIT_ASSERT_NOT_NULL(test, client->dev.dma_mask);
 	saved_mask = *client->dev.dma_mask;
+	clients[0] = &client->dev;
 
 	*client->dev.dma_mask = DMA_BIT_MASK(32);
 	pci_p2pdma_map_state_update(&state, &client->dev,
 				    virt_to_page(a->addr));
 	KUNIT_EXPECT_EQ(test, state.map, PCI_P2PDMA_MAP_NOT_SUPPORTED);
+	/* Orchestrators must not choose what every I/O would be refused. */
+	KUNIT_EXPECT_EQ(test, pci_p2pdma_distance(far, &client->dev, true), -1);
+	pci_p2pmem_publish(far, true);
+	KUNIT_EXPECT_NULL(test, p2pdma_test_find(test, clients, 1));
+	why = p2pdma_explain_alloc(far, &client->dev);
+	KUNIT_EXPECT_NOT_NULL(test, why);
+	if (why)
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, "DMA mask"),
+					  "explanation: %s", why);
+	kfree(why);
 
 	*client->dev.dma_mask = DMA_BIT_MASK(64);
 	pci_p2pdma_map_state_update(&state, &client->dev,
 				    virt_to_page(a->addr));
 	KUNIT_EXPECT_EQ(test, state.map, PCI_P2PDMA_MAP_BUS_ADDR);
+	KUNIT_EXPECT_GT(test, pci_p2pdma_distance(far, &client->dev, false), 0);
+	KUNIT_EXPECT_PTR_EQ(test, p2pdma_test_find(test, clients, 1), far);
 	sg_init_table(&sg, 1);
 	sg_set_page(&sg, virt_to_page(a->addr), PAGE_SIZE, 0);
 	pci_p2pdma_map_bus_addr(&state, &sg);

@@ -29,7 +29,7 @@ static bool p2pdma_can_be_client(struct pci_dev *pdev)
 static void p2pdma_show_pair(struct seq_file *m, struct pci_dev *provider,
 			     struct pci_dev *client)
 {
-	struct p2pdma_verdict v = p2pdma_verdict_of(provider, client);
+	struct p2pdma_verdict v = p2pdma_client_verdict(provider, &client->dev);
 	char *why = p2pdma_explain_alloc(provider, &client->dev);
 
 	seq_printf(m, "%s %s %s %d %s\n", pci_name(provider), pci_name(client),

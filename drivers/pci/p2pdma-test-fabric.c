@@ -14,6 +14,7 @@
 
 #include <kunit/resource.h>
 #include <linux/bits.h>
+#include <linux/dma-mapping.h>
 #include <linux/idr.h>
 #include <linux/ioport.h>
 #include <linux/log2.h>
@@ -765,6 +766,17 @@ static struct pci_dev *p2pdma_fabric_lookup(struct p2pdma_test_fabric *fabric,
 					   priv->fns[i].devfn);
 }
 
+/*
+ * The window is above 4 GiB: give endpoints the 64-bit DMA mask their
+ * drivers would set, or bus addresses would be out of their reach.
+ */
+static void p2pdma_fabric_set_dma_mask(struct pci_dev *pdev)
+{
+	if (pci_pcie_type(pdev) == PCI_EXP_TYPE_ENDPOINT ||
+	    pci_pcie_type(pdev) == PCI_EXP_TYPE_RC_END)
+		pdev->dma_mask = DMA_BIT_MASK(64);
+}
+
 /* Find every node's device and check it came out as described. */
 static int p2pdma_fabric_collect(struct p2pdma_test_fabric *fabric)
 {
@@ -792,6 +804,7 @@ static int p2pdma_fabric_collect(struct p2pdma_test_fabric *fabric)
 			       n->name);
 			return -ENODEV;
 		}
+		p2pdma_fabric_set_dma_mask(pdev);
 		if (pdev->vendor != (n->vendor ?: P2PDMA_TEST_VENDOR) ||
 		    (n->device && pdev->device != n->device)) {
 			pci_err(pdev, "is not %s\n", n->name);
@@ -844,6 +857,7 @@ int p2pdma_test_fabric_enable_vfs(struct p2pdma_test_fabric *fabric,
 			       fabric->domain, fn->vf, name);
 			return -ENODEV;
 		}
+		p2pdma_fabric_set_dma_mask(fn->pdev);
 		/* As for the nodes: whatever enumeration set, start clean. */
 		if (fn->acs_pos)
 			p2pdma_fabric_clear_acs(priv, i);

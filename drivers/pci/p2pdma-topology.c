@@ -578,6 +578,26 @@ struct pci_dev *p2pdma_pci_dev_of(struct device *dev)
 	return NULL;
 }
 
+/*
+ * A bus address bypasses the IOMMU and swiotlb, so a client whose DMA mask
+ * cannot express it would DMA to a truncated address: the map path refuses
+ * such ranges.  Orchestrators choose a provider for all its memory, so they
+ * are told no as soon as one range is out of reach.
+ */
+static bool p2pdma_mask_reaches(struct pci_dev *provider, struct device *dev,
+				u64 *limit, u64 *last)
+{
+	struct pci_p2pdma *prov;
+
+	*limit = min_not_zero(dev->dma_mask ? *dev->dma_mask : 0,
+			      dev->bus_dma_limit);
+	rcu_read_lock();
+	prov = rcu_dereference(provider->p2pdma);
+	*last = prov ? READ_ONCE(prov->bus_addr_max) : 0;
+	rcu_read_unlock();
+	return !*limit || *last <= *limit;
+}
+
 /**
  * p2pdma_explain - one line saying whether and how @client reaches @provider
  * @provider: device exposing the memory
@@ -588,12 +608,23 @@ void p2pdma_explain(struct pci_dev *provider, struct device *client,
 		    struct seq_buf *out)
 {
 	struct pci_dev *pci_client = p2pdma_pci_dev_of(client);
+	u64 limit, last;
 
 	if (!pci_client) {
 		seq_buf_printf(out, "%s and %s: cannot do P2P: ",
 			       dev_name(client), pci_name(provider));
 		seq_buf_printf(out, "%s is not a PCI device and has none above it",
 			       dev_name(client));
+		return;
+	}
+	if (p2pdma_judge(provider, pci_client, NULL).map ==
+	    PCI_P2PDMA_MAP_BUS_ADDR &&
+	    !p2pdma_mask_reaches(provider, client, &limit, &last)) {
+		seq_buf_printf(out, "%s and %s: cannot do P2P: ",
+			       dev_name(client), pci_name(provider));
+		seq_buf_printf(out,
+			       "the client's DMA mask %#llx cannot express bus addresses up to %#llx, and a bus address bypasses the IOMMU",
+			       limit, last);
 		return;
 	}
 	p2pdma_judge(provider, pci_client, out);
@@ -710,6 +741,30 @@ struct p2pdma_verdict p2pdma_verdict_of_dev(struct pci_dev *provider,
 	struct pci_dev *client = p2pdma_pci_dev_of(dev);
 
 	return client ? p2pdma_verdict_of(provider, client) : none;
+}
+
+/**
+ * p2pdma_client_verdict - the verdict orchestrators and the matrix report
+ * @provider: device exposing the memory
+ * @dev: a PCI device, or a device below one
+ *
+ * As p2pdma_verdict_of_dev(), but a bus-address pair whose client's DMA
+ * mask cannot reach every range of @provider is refused, as the map path
+ * would refuse those ranges at every I/O.
+ *
+ * Return: the map type and distance of the pair.
+ */
+struct p2pdma_verdict p2pdma_client_verdict(struct pci_dev *provider,
+					    struct device *dev)
+{
+	const struct p2pdma_verdict none = { PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
+	struct p2pdma_verdict v = p2pdma_verdict_of_dev(provider, dev);
+	u64 limit, last;
+
+	if (v.map == PCI_P2PDMA_MAP_BUS_ADDR &&
+	    !p2pdma_mask_reaches(provider, dev, &limit, &last))
+		return none;
+	return v;
 }
 
 /*

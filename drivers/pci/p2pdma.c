@@ -304,6 +304,10 @@ static int p2pdma_add_range(struct pci_p2pdma *prov, int bar, size_t size,
 		return ret;
 	}
 	list_add_tail(&range->node, &prov->ranges);
+	/* Read locklessly by orchestrators; only growth is serialised. */
+	WRITE_ONCE(prov->bus_addr_max,
+		   max(prov->bus_addr_max,
+		       range->pgmap.range.end + range->bus_offset));
 	return 0;
 }
 
@@ -550,7 +554,7 @@ int pci_p2pdma_distance_many(struct pci_dev *provider, struct device **clients,
 		return -1;
 
 	for (c = clients; c < end; c++) {
-		struct p2pdma_verdict v = p2pdma_verdict_of_dev(provider, *c);
+		struct p2pdma_verdict v = p2pdma_client_verdict(provider, *c);
 
 		if (v.map != PCI_P2PDMA_MAP_NOT_SUPPORTED) {
 			total += v.distance;

@@ -28,6 +28,8 @@
  * @freed: pages user space let go of, waiting for an RCU grace period
  * @free_work: returns @freed to @pool
  * @pdev: the provider
+ * @bus_addr_max: highest PCI bus address of any range, which a client's
+ *	DMA mask must reach for the client to be offered this provider
  * @published: offered to orchestrators by pci_p2pmem_find_many()
  */
 struct pci_p2pdma {
@@ -39,6 +41,7 @@ struct pci_p2pdma {
 	struct llist_head freed;
 	struct work_struct free_work;
 	struct pci_dev *pdev;
+	u64 bus_addr_max;
 	bool published;
 };
 
@@ -88,6 +91,8 @@ struct p2pdma_verdict p2pdma_judge(struct pci_dev *provider,
 struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
 					struct pci_dev *client);
 struct p2pdma_verdict p2pdma_verdict_of_dev(struct pci_dev *provider,
+					    struct device *dev);
+struct p2pdma_verdict p2pdma_client_verdict(struct pci_dev *provider,
 					    struct device *dev);
 void p2pdma_explain(struct pci_dev *provider, struct device *client,
 		    struct seq_buf *out);

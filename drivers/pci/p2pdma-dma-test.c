@@ -243,12 +243,72 @@ static void dma_map_iommu_one_iova_range(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, sg_dma_is_bus_address(s1));
 }
 
+static void dma_test_trust_again(void *client)
+{
+	((struct pci_dev *)client)->untrusted = 0;
+}
+
+/* Map a one-entry list of @len bytes of P2P memory at @offset, check it. */
+static void check_untrusted_part(struct kunit *test, unsigned int offset,
+				 unsigned int len, bool refused)
+{
+	struct dma_test_ctx *ctx = test->priv;
+	struct device *dev = &ctx->client->dev;
+	int ret;
+
+	sg_free_table(&ctx->sgt);
+	KUNIT_ASSERT_EQ(test, sg_alloc_table(&ctx->sgt, 1, GFP_KERNEL), 0);
+	sg_set_page(ctx->sgt.sgl, p2p_page(ctx, 0), len, offset);
+	ret = dma_map_sgtable(dev, &ctx->sgt, DMA_BIDIRECTIONAL, 0);
+	if (refused) {
+		KUNIT_EXPECT_EQ_MSG(test, ret, -EREMOTEIO, "%u bytes at %u",
+				    len, offset);
+		return;
+	}
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%u bytes at %u", len, offset);
+	if (!strcmp(expect, "bus")) {
+		KUNIT_EXPECT_TRUE(test, sg_dma_is_bus_address(ctx->sgt.sgl));
+		KUNIT_EXPECT_EQ(test, sg_dma_address(ctx->sgt.sgl),
+				expected_bus_addr(ctx->provider,
+						  p2p_page(ctx, 0)) + offset);
+	}
+	dma_unmap_sgtable(dev, &ctx->sgt, DMA_BIDIRECTIONAL, 0);
+	KUNIT_EXPECT_FALSE(test, sg_dma_is_bus_address(ctx->sgt.sgl));
+}
+
+/*
+ * dma-iommu bounces through swiotlb whatever an untrusted device (behind
+ * Thunderbolt, say) maps that is not IOMMU-page aligned.  A bounce buffer
+ * is host memory, so a P2P entry that would be bounced is refused; P2P
+ * entries mapped by bus address, or whole pages through the host bridge,
+ * need no bounce and are mapped.
+ */
+static void dma_map_untrusted_client(struct kunit *test)
+{
+	struct dma_test_ctx *ctx = test->priv;
+	bool no = !strcmp(expect, "no");
+
+	if (!client_has_iommu(ctx) || ctx->client->untrusted)
+		kunit_skip(test, "needs a trusted client behind dma-iommu");
+	ctx->client->untrusted = 1;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							dma_test_trust_again,
+							ctx->client), 0);
+
+	/* A whole page: nothing needs a bounce buffer. */
+	check_untrusted_part(test, 0, PAGE_SIZE, no);
+	/* Half a page: mapped through the IOMMU it would be bounced. */
+	check_untrusted_part(test, PAGE_SIZE / 2, PAGE_SIZE / 4,
+			     no || !strcmp(expect, "hb"));
+}
+
 static struct kunit_case dma_test_cases[] = {
 	KUNIT_CASE(dma_map_host_only),
 	KUNIT_CASE(dma_map_p2p_only),
 	KUNIT_CASE(dma_map_mixed),
 	KUNIT_CASE(dma_map_sg_contract),
 	KUNIT_CASE(dma_map_iommu_one_iova_range),
+	KUNIT_CASE(dma_map_untrusted_client),
 	{}
 };
 

@@ -6,7 +6,9 @@
  * verdict the topology must produce:
  *
  *   insmod p2pdma-dma-test.ko provider=0000:02:00.0 client=0000:03:00.0 \
- *	    expect=bus|hb|no
+ *	    expect=bus|hb|hbw|no
+ *
+ * hbw: through a host bridge that forwards the client's writes only.
  */
 #include <kunit/test.h>
 #include <linux/dma-direct.h>
@@ -26,7 +28,8 @@ module_param_named(client, client_name, charp, 0444);
 MODULE_PARM_DESC(client, "PCI name of the device the lists are mapped for");
 static char *expect = "bus";
 module_param(expect, charp, 0444);
-MODULE_PARM_DESC(expect, "map type the pair must get: bus, hb or no");
+MODULE_PARM_DESC(expect,
+		 "map type the pair must get: bus, hb, hbw (host bridge, writes only) or no");
 
 #define NR_PAGES 8
 
@@ -125,6 +128,13 @@ static bool client_has_iommu(struct dma_test_ctx *ctx)
 	return dom && dom->type != IOMMU_DOMAIN_IDENTITY;
 }
 
+/* Must a list with P2P pages mapped in @dir be refused? */
+static bool refused(enum dma_data_direction dir)
+{
+	return !strcmp(expect, "no") ||
+	       (!strcmp(expect, "hbw") && dir != DMA_FROM_DEVICE);
+}
+
 static void check_mapped_list(struct kunit *test, const char *layout)
 {
 	struct dma_test_ctx *ctx = test->priv;
@@ -134,7 +144,7 @@ static void check_mapped_list(struct kunit *test, const char *layout)
 	build_list(test, layout);
 	ret = dma_map_sgtable(&ctx->client->dev, &ctx->sgt, DMA_BIDIRECTIONAL,
 			      0);
-	if (!strcmp(expect, "no") && strchr(layout, 'p')) {
+	if (refused(DMA_BIDIRECTIONAL) && strchr(layout, 'p')) {
 		KUNIT_EXPECT_EQ(test, ret, -EREMOTEIO);
 		for_each_sg(ctx->sgt.sgl, sg, ctx->sgt.orig_nents, i)
 			KUNIT_EXPECT_FALSE(test, sg_dma_is_bus_address(sg));
@@ -203,7 +213,7 @@ static void dma_map_sg_contract(struct kunit *test)
 	build_list(test, "hpph");
 	n = dma_map_sg(&ctx->client->dev, ctx->sgt.sgl, ctx->sgt.orig_nents,
 		       DMA_TO_DEVICE);
-	if (!strcmp(expect, "no")) {
+	if (refused(DMA_TO_DEVICE)) {
 		KUNIT_EXPECT_EQ(test, n, 0);
 		return;
 	}
@@ -241,6 +251,33 @@ static void dma_map_iommu_one_iova_range(struct kunit *test)
 			sg_dma_address(s0) + 3 * PAGE_SIZE);
 	dma_unmap_sgtable(&ctx->client->dev, &ctx->sgt, DMA_BIDIRECTIONAL, 0);
 	KUNIT_EXPECT_FALSE(test, sg_dma_is_bus_address(s1));
+}
+
+/*
+ * Each direction on its own: some root complexes forward the client's
+ * writes into the peer (DMA_FROM_DEVICE) but not its reads.
+ */
+static void dma_map_by_direction(struct kunit *test)
+{
+	static const enum dma_data_direction dirs[] = {
+		DMA_FROM_DEVICE, DMA_TO_DEVICE, DMA_BIDIRECTIONAL,
+	};
+	struct dma_test_ctx *ctx = test->priv;
+	int i, ret;
+
+	build_list(test, "hpph");
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		ret = dma_map_sgtable(&ctx->client->dev, &ctx->sgt, dirs[i], 0);
+		if (refused(dirs[i])) {
+			KUNIT_EXPECT_EQ_MSG(test, ret, -EREMOTEIO,
+					    "direction %d", dirs[i]);
+			continue;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "direction %d", dirs[i]);
+		if (!ret)
+			dma_unmap_sgtable(&ctx->client->dev, &ctx->sgt,
+					  dirs[i], 0);
+	}
 }
 
 static void dma_test_trust_again(void *client)
@@ -286,7 +323,7 @@ static void check_untrusted_part(struct kunit *test, unsigned int offset,
 static void dma_map_untrusted_client(struct kunit *test)
 {
 	struct dma_test_ctx *ctx = test->priv;
-	bool no = !strcmp(expect, "no");
+	bool no = refused(DMA_BIDIRECTIONAL);
 
 	if (!client_has_iommu(ctx) || ctx->client->untrusted)
 		kunit_skip(test, "needs a trusted client behind dma-iommu");
@@ -307,6 +344,7 @@ static struct kunit_case dma_test_cases[] = {
 	KUNIT_CASE(dma_map_p2p_only),
 	KUNIT_CASE(dma_map_mixed),
 	KUNIT_CASE(dma_map_sg_contract),
+	KUNIT_CASE(dma_map_by_direction),
 	KUNIT_CASE(dma_map_iommu_one_iova_range),
 	KUNIT_CASE(dma_map_untrusted_client),
 	{}

@@ -550,12 +550,12 @@ static void p2pdma_test_forget(void *data)
 
 /* Allow-list a host bridge until the test ends. */
 static void p2pdma_test_allow(struct kunit *test, u16 vendor, u16 device,
-			      bool same_host_bridge)
+			      unsigned int flags)
 {
 	unsigned long id = (unsigned long)vendor << 16 | device;
 
-	KUNIT_ASSERT_EQ(test, p2pdma_allow_host_bridge(vendor, device,
-						       same_host_bridge), 0);
+	KUNIT_ASSERT_EQ(test, p2pdma_allow_host_bridge(vendor, device, flags),
+			0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
 							p2pdma_test_forget,
 							(void *)id), 0);
@@ -709,7 +709,8 @@ static void p2pdma_topology_case(struct kunit *test)
 				   fabric;
 	if (c->allow_device)
 		p2pdma_test_allow(test, HB_VENDOR, c->allow_device,
-				  c->allow_same);
+				  c->allow_same ? P2PDMA_ALLOW_SAME_HOST_BRIDGE :
+						  0);
 	p2pdma_test_vfs_of(test, fabric, c->provider);
 	if (c->client)
 		p2pdma_test_vfs_of(test, cfabric, c->client);
@@ -885,7 +886,7 @@ static void p2pdma_test_verdict_cache(struct kunit *test)
 			judged.distance);
 
 	/* Allow-listing the host bridge routes the traffic through it. */
-	p2pdma_test_allow(test, HB_VENDOR, 0x0122, false);
+	p2pdma_test_allow(test, HB_VENDOR, 0x0122, 0);
 	p2pdma_topology_changed();
 	v = p2pdma_verdict_of(ep0, ep1);
 	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);
@@ -960,7 +961,7 @@ static void p2pdma_test_host_bridge_known_early(struct kunit *test)
 	fabric = p2pdma_test_fabric(test, &host_id_topo);
 	ep0 = p2pdma_test_dev(test, fabric, "ep0");
 	ep1 = p2pdma_test_dev(test, fabric, "ep1");
-	p2pdma_test_allow(test, HB_VENDOR, 0x0147, false);
+	p2pdma_test_allow(test, HB_VENDOR, 0x0147, 0);
 
 	reads = p2pdma_test_fabric_reads(fabric);
 	v = p2pdma_judge(ep0, ep1, NULL);
@@ -1051,6 +1052,81 @@ static void p2pdma_test_verdict_follows_rebind(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_BUS_ADDR);
 }
 
+static const struct p2pdma_test_topology writes_only_topo =
+	TOPO(0x0149, two_rp_nodes);
+
+/* Free a page of P2P memory; its pagemap knows the provider. */
+static void p2pdma_test_free_page(void *data)
+{
+	struct page *page = data;
+
+	pci_free_p2pmem(to_p2pdma_range(page->pgmap)->provider,
+			page_address(page), PAGE_SIZE);
+}
+
+/* The map type the DMA mapping code gets for @page, mapped in @dir. */
+static enum pci_p2pdma_map_type p2pdma_test_map_dir(struct pci_dev *client,
+						    struct page *page,
+						    enum dma_data_direction dir)
+{
+	struct pci_p2pdma_map_state state = { .dir = dir };
+
+	pci_p2pdma_map_state_update(&state, &client->dev, page);
+	return state.map;
+}
+
+/*
+ * A root complex that forwards peer posted writes but not reads: the client
+ * may write into the provider's memory (DMA_FROM_DEVICE) and nothing else,
+ * and orchestrators, which promise both directions, are told no.
+ */
+static void p2pdma_test_writes_only(struct kunit *test)
+{
+	struct p2pdma_test_fabric *fabric;
+	struct pci_dev *ep0, *ep1;
+	struct p2pdma_verdict v;
+	struct page *page;
+	void *addr;
+	char *why;
+
+	fabric = p2pdma_test_fabric(test, &writes_only_topo);
+	ep0 = p2pdma_test_dev(test, fabric, "ep0");
+	ep1 = p2pdma_test_dev(test, fabric, "ep1");
+	p2pdma_test_allow(test, HB_VENDOR, 0x0149, P2PDMA_ALLOW_WRITES_ONLY);
+	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(ep0, 0, 0, 0), 0);
+	addr = pci_alloc_p2pmem(ep0, PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, addr);
+	page = virt_to_page(addr);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							p2pdma_test_free_page,
+							page), 0);
+
+	v = p2pdma_verdict_of(ep0, ep1);
+	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);
+	KUNIT_EXPECT_EQ(test, v.distance, 4);
+	KUNIT_EXPECT_TRUE(test, v.writes_only);
+	KUNIT_EXPECT_EQ(test, p2pdma_test_map_dir(ep1, page, DMA_FROM_DEVICE),
+			PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);
+	KUNIT_EXPECT_EQ(test, p2pdma_test_map_dir(ep1, page, DMA_TO_DEVICE),
+			PCI_P2PDMA_MAP_NOT_SUPPORTED);
+	KUNIT_EXPECT_EQ(test, p2pdma_test_map_dir(ep1, page,
+						  DMA_BIDIRECTIONAL),
+			PCI_P2PDMA_MAP_NOT_SUPPORTED);
+	KUNIT_EXPECT_EQ(test, pci_p2pdma_distance(ep0, &ep1->dev, true), -1);
+
+	why = p2pdma_explain_alloc(ep0, &ep1->dev);
+	KUNIT_ASSERT_NOT_NULL(test, why);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, "writes only"),
+				  "explanation: %s", why);
+	kfree(why);
+
+	/* Without the flag both directions map, and the caches follow. */
+	p2pdma_test_allow(test, HB_VENDOR, 0x0149, 0);
+	KUNIT_EXPECT_EQ(test, p2pdma_test_map_dir(ep1, page, DMA_TO_DEVICE),
+			PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);
+	KUNIT_EXPECT_EQ(test, pci_p2pdma_distance(ep0, &ep1->dev, false), 4);
+}
+
 static struct kunit_case p2pdma_topology_test_cases[] = {
 	KUNIT_CASE_PARAM(p2pdma_topology_case, p2pdma_topo_gen_params),
 	KUNIT_CASE(p2pdma_test_distance_many),
@@ -1058,6 +1134,7 @@ static struct kunit_case p2pdma_topology_test_cases[] = {
 	KUNIT_CASE(p2pdma_test_verdict_follows_replug),
 	KUNIT_CASE(p2pdma_test_host_bridge_known_early),
 	KUNIT_CASE(p2pdma_test_verdict_follows_rebind),
+	KUNIT_CASE(p2pdma_test_writes_only),
 	{}
 };
 

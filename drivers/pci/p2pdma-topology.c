@@ -39,8 +39,6 @@
 /* Redirecting ports named in one explanation. */
 #define P2PDMA_MAX_REDIRECTS	8
 
-/* Entry flag: forwards peer traffic only between its own root ports. */
-#define P2PDMA_SAME_HOST_BRIDGE	BIT(0)
 
 struct p2pdma_host_bridge_id {
 	u16 vendor;
@@ -62,14 +60,14 @@ struct p2pdma_host_bridge_id {
  */
 static const struct p2pdma_host_bridge_id p2pdma_builtin_allow[] = {
 	/* Xeon E5 (Sandy Bridge-EP) */
-	{ PCI_VENDOR_ID_INTEL, 0x3c00, P2PDMA_SAME_HOST_BRIDGE },
-	{ PCI_VENDOR_ID_INTEL, 0x3c01, P2PDMA_SAME_HOST_BRIDGE },
+	{ PCI_VENDOR_ID_INTEL, 0x3c00, P2PDMA_ALLOW_SAME_HOST_BRIDGE },
+	{ PCI_VENDOR_ID_INTEL, 0x3c01, P2PDMA_ALLOW_SAME_HOST_BRIDGE },
 	/* Xeon E5/E7 v3 (Haswell-EP) */
-	{ PCI_VENDOR_ID_INTEL, 0x2f00, P2PDMA_SAME_HOST_BRIDGE },
-	{ PCI_VENDOR_ID_INTEL, 0x2f01, P2PDMA_SAME_HOST_BRIDGE },
+	{ PCI_VENDOR_ID_INTEL, 0x2f00, P2PDMA_ALLOW_SAME_HOST_BRIDGE },
+	{ PCI_VENDOR_ID_INTEL, 0x2f01, P2PDMA_ALLOW_SAME_HOST_BRIDGE },
 	/* Xeon E5/E7 v4 (Broadwell-EP) */
-	{ PCI_VENDOR_ID_INTEL, 0x6f00, P2PDMA_SAME_HOST_BRIDGE },
-	{ PCI_VENDOR_ID_INTEL, 0x6f01, P2PDMA_SAME_HOST_BRIDGE },
+	{ PCI_VENDOR_ID_INTEL, 0x6f00, P2PDMA_ALLOW_SAME_HOST_BRIDGE },
+	{ PCI_VENDOR_ID_INTEL, 0x6f01, P2PDMA_ALLOW_SAME_HOST_BRIDGE },
 	/* Xeon Scalable (Skylake-SP, Cascade Lake) */
 	{ PCI_VENDOR_ID_INTEL, 0x2020 },
 	{ PCI_VENDOR_ID_INTEL, 0x2030 },
@@ -88,7 +86,7 @@ static DEFINE_SPINLOCK(p2pdma_allow_lock);
 static char *allow;
 module_param(allow, charp, 0444);
 MODULE_PARM_DESC(allow,
-		 "Host bridges that forward peer traffic, vvvv:dddd[/same][,...]; /same: only between its own root ports");
+		 "Host bridges that forward peer traffic, vvvv:dddd[/same][/writes][,...]; /same: only between its own root ports; /writes: posted writes only, not reads");
 
 static bool trust_virt_topology;
 module_param(trust_virt_topology, bool, 0444);
@@ -114,11 +112,13 @@ void p2pdma_topology_changed(void)
  * p2pdma_allow_host_bridge - add a host bridge to the allow-list
  * @vendor: PCI vendor ID of the host bridge
  * @device: PCI device ID of the host bridge
- * @same_host_bridge: allow traffic only between its own root ports
+ * @flags: %P2PDMA_ALLOW_SAME_HOST_BRIDGE: it forwards peer traffic only
+ *	between its own root ports; %P2PDMA_ALLOW_WRITES_ONLY: it forwards
+ *	posted writes but not read requests
  *
  * Return: 0, or -ENOSPC when the list of extra entries is full.
  */
-int p2pdma_allow_host_bridge(u16 vendor, u16 device, bool same_host_bridge)
+int p2pdma_allow_host_bridge(u16 vendor, u16 device, unsigned int flags)
 {
 	int i, ret = -ENOSPC;
 
@@ -130,7 +130,7 @@ int p2pdma_allow_host_bridge(u16 vendor, u16 device, bool same_host_bridge)
 				    id->device == device))
 			continue;
 		id->device = device;
-		id->flags = same_host_bridge ? P2PDMA_SAME_HOST_BRIDGE : 0;
+		id->flags = flags;
 		/* Readers do not lock: publish the entry by its vendor. */
 		smp_store_release(&id->vendor, vendor);
 		ret = 0;
@@ -243,6 +243,12 @@ static void p2pdma_root_of(struct pci_dev *top, struct p2pdma_root *root)
 	root->vendor = id & 0xffff;
 	root->device = id >> 16;
 	root->allowed = p2pdma_lookup_allow(root->vendor, root->device);
+}
+
+static bool p2pdma_writes_only(const struct p2pdma_root *root)
+{
+	return root->allowed &&
+	       root->allowed->flags & P2PDMA_ALLOW_WRITES_ONLY;
 }
 
 struct p2pdma_path {
@@ -442,11 +448,15 @@ static void p2pdma_print_ports(struct seq_buf *why,
 
 static void p2pdma_explain_host(struct seq_buf *why,
 				const struct p2pdma_root *rp,
-				const struct p2pdma_root *rc, int distance)
+				const struct p2pdma_root *rc,
+				struct p2pdma_verdict v)
 {
-	if (distance >= 0) {
+	if (v.distance >= 0) {
 		seq_buf_printf(why, "through host bridge %04x:%04x, distance %d",
-			       rp->vendor, rp->device, distance);
+			       rp->vendor, rp->device, v.distance);
+		if (v.writes_only)
+			seq_buf_puts(why,
+				     ", writes only: the root complex does not forward peer reads, so only mappings for DMA_FROM_DEVICE work");
 	} else if (!rp->allowed || !rc->allowed) {
 		const struct p2pdma_root *bad = rp->allowed ? rc : rp;
 
@@ -488,6 +498,42 @@ static void p2pdma_explain_virt(struct seq_buf *why)
 		     " (boot with pci_p2pdma.trust_virt_topology=1 if it keeps switch-local traffic local)");
 }
 
+/*
+ * The verdict of a path through the root complex, between the devices at
+ * the top of the provider's and the client's paths.  Kept out of line: its
+ * locals would push p2pdma_judge()'s frame past the frame size limit.
+ */
+static noinline_for_stack struct p2pdma_verdict
+p2pdma_judge_host(struct pci_dev *ptop, struct pci_dev *ctop, int distance,
+		  struct seq_buf *why)
+{
+	struct p2pdma_verdict v = { PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
+	struct p2pdma_root rp, rc;
+	bool ok;
+
+	p2pdma_root_of(ptop, &rp);
+	p2pdma_root_of(ctop, &rc);
+	if (rp.host == rc.host)
+		ok = rp.allowed || p2pdma_cpu_forwards_peer_traffic();
+	else
+		ok = (rp.allowed && rc.allowed &&
+		      !(rp.allowed->flags & P2PDMA_ALLOW_SAME_HOST_BRIDGE) &&
+		      !(rc.allowed->flags & P2PDMA_ALLOW_SAME_HOST_BRIDGE)) ||
+		     p2pdma_cpu_forwards_peer_traffic();
+	if (ok) {
+		v.map = PCI_P2PDMA_MAP_THRU_HOST_BRIDGE;
+		v.distance = distance;
+		v.writes_only = p2pdma_writes_only(&rp) ||
+				p2pdma_writes_only(&rc);
+	}
+	if (why) {
+		if (!ok)
+			seq_buf_puts(why, "cannot do P2P: ");
+		p2pdma_explain_host(why, &rp, &rc, v);
+	}
+	return v;
+}
+
 /**
  * p2pdma_judge - decide how @client reaches @provider, without the cache
  * @provider: device exposing the memory
@@ -502,8 +548,7 @@ struct p2pdma_verdict p2pdma_judge(struct pci_dev *provider,
 	struct p2pdma_verdict v = { PCI_P2PDMA_MAP_BUS_ADDR, 0 };
 	struct p2pdma_redirects acs = {};
 	struct p2pdma_path pp, pc;
-	struct p2pdma_root rp, rc;
-	bool virt = false, common, ok;
+	bool virt = false, common;
 	int ip, ic;
 
 	if (why)
@@ -535,26 +580,9 @@ struct p2pdma_verdict p2pdma_judge(struct pci_dev *provider,
 	}
 
 	/* The traffic goes up to the root complex and back down. */
-	p2pdma_root_of(pp.chain[pp.len - 1], &rp);
-	p2pdma_root_of(pc.chain[pc.len - 1], &rc);
-	if (rp.host == rc.host)
-		ok = rp.allowed || p2pdma_cpu_forwards_peer_traffic();
-	else
-		ok = (rp.allowed && rc.allowed &&
-		      !(rp.allowed->flags & P2PDMA_SAME_HOST_BRIDGE) &&
-		      !(rc.allowed->flags & P2PDMA_SAME_HOST_BRIDGE)) ||
-		     p2pdma_cpu_forwards_peer_traffic();
-	if (ok) {
-		v.map = PCI_P2PDMA_MAP_THRU_HOST_BRIDGE;
-		v.distance = pp.len + pc.len;
-	} else {
-		v.map = PCI_P2PDMA_MAP_NOT_SUPPORTED;
-		v.distance = -1;
-	}
+	v = p2pdma_judge_host(pp.chain[pp.len - 1], pc.chain[pc.len - 1],
+			      pp.len + pc.len, why);
 	if (why) {
-		if (!ok)
-			seq_buf_puts(why, "cannot do P2P: ");
-		p2pdma_explain_host(why, &rp, &rc, v.distance);
 		if (acs.nr)
 			p2pdma_explain_acs(why, &acs, pp.chain[ip]);
 		if (virt)
@@ -655,7 +683,8 @@ char *p2pdma_explain_alloc(struct pci_dev *provider, struct device *client)
  * Cached verdicts are xarray values: generation, distance + 1 and map type
  * packed into one word, so a lookup is one load and no allocation.
  */
-#define P2PDMA_VERDICT_MAP	GENMASK(3, 0)
+#define P2PDMA_VERDICT_MAP	GENMASK(2, 0)
+#define P2PDMA_VERDICT_WRITES	BIT(3)
 #define P2PDMA_VERDICT_DIST	GENMASK(19, 4)
 #define P2PDMA_VERDICT_GEN_SHIFT	20
 
@@ -669,6 +698,7 @@ static unsigned long p2pdma_pack(struct p2pdma_verdict v, unsigned long gen)
 {
 	return gen << P2PDMA_VERDICT_GEN_SHIFT |
 	       FIELD_PREP(P2PDMA_VERDICT_DIST, v.distance + 1) |
+	       FIELD_PREP(P2PDMA_VERDICT_WRITES, v.writes_only) |
 	       FIELD_PREP(P2PDMA_VERDICT_MAP, v.map);
 }
 
@@ -701,6 +731,7 @@ struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
 			unsigned long packed = xa_to_value(entry);
 
 			v.map = FIELD_GET(P2PDMA_VERDICT_MAP, packed);
+			v.writes_only = FIELD_GET(P2PDMA_VERDICT_WRITES, packed);
 			v.distance = (int)FIELD_GET(P2PDMA_VERDICT_DIST, packed) - 1;
 			rcu_read_unlock();
 			return v;
@@ -750,7 +781,8 @@ struct p2pdma_verdict p2pdma_verdict_of_dev(struct pci_dev *provider,
  *
  * As p2pdma_verdict_of_dev(), but a bus-address pair whose client's DMA
  * mask cannot reach every range of @provider is refused, as the map path
- * would refuse those ranges at every I/O.
+ * would refuse those ranges at every I/O, and so is a pair that can only
+ * write: orchestrators promise both directions.
  *
  * Return: the map type and distance of the pair.
  */
@@ -761,6 +793,9 @@ struct p2pdma_verdict p2pdma_client_verdict(struct pci_dev *provider,
 	struct p2pdma_verdict v = p2pdma_verdict_of_dev(provider, dev);
 	u64 limit, last;
 
+	/* They hand memory to clients that both read and write it. */
+	if (v.writes_only)
+		return none;
 	if (v.map == PCI_P2PDMA_MAP_BUS_ADDR &&
 	    !p2pdma_mask_reaches(provider, dev, &limit, &last))
 		return none;
@@ -801,6 +836,9 @@ void pci_p2pdma_map_state_update(struct pci_p2pdma_map_state *state,
 	if (v.map == PCI_P2PDMA_MAP_BUS_ADDR &&
 	    !p2pdma_bus_addr_reachable(dev, range))
 		v.map = PCI_P2PDMA_MAP_NOT_SUPPORTED;
+	/* Only the client's posted writes into the BAR get through. */
+	if (unlikely(v.writes_only) && state->dir != DMA_FROM_DEVICE)
+		v.map = PCI_P2PDMA_MAP_NOT_SUPPORTED;
 	state->pgmap = page->pgmap;
 	state->bus_offset = range->bus_offset;
 	state->map = v.map;
@@ -839,32 +877,35 @@ static struct notifier_block p2pdma_pci_nb = {
 	.notifier_call = p2pdma_pci_notify,
 };
 
-/* Parse one "vvvv:dddd[/same]" entry of pci_p2pdma.allow=. */
+/* Parse one "vvvv:dddd[/same][/writes]" entry of pci_p2pdma.allow=. */
 static int p2pdma_parse_allow(char *entry)
 {
-	bool same = false;
-	char *flag;
+	unsigned int flags = 0;
+	char *flag, *ids = strsep(&entry, "/");
 	u16 vendor, device;
 
-	flag = strchr(entry, '/');
-	if (flag) {
-		*flag++ = '\0';
-		if (strcmp(flag, "same"))
+	while ((flag = strsep(&entry, "/")) != NULL) {
+		if (!strcmp(flag, "same"))
+			flags |= P2PDMA_ALLOW_SAME_HOST_BRIDGE;
+		else if (!strcmp(flag, "writes"))
+			flags |= P2PDMA_ALLOW_WRITES_ONLY;
+		else
 			return -EINVAL;
-		same = true;
 	}
-	if (strlen(entry) != 9 || entry[4] != ':')
+	if (strlen(ids) != 9 || ids[4] != ':')
 		return -EINVAL;
-	entry[4] = '\0';
-	if (kstrtou16(entry, 16, &vendor) || kstrtou16(entry + 5, 16, &device))
+	ids[4] = '\0';
+	if (kstrtou16(ids, 16, &vendor) || kstrtou16(ids + 5, 16, &device))
 		return -EINVAL;
-	entry[4] = ':';
 	if (!vendor || vendor == 0xffff)
 		return -EINVAL;
-	if (p2pdma_allow_host_bridge(vendor, device, same))
+	if (p2pdma_allow_host_bridge(vendor, device, flags))
 		return -ENOSPC;
-	pr_info("host bridge %04x:%04x allowed%s by pci_p2pdma.allow\n",
-		vendor, device, same ? " between its own root ports" : "");
+	pr_info("host bridge %04x:%04x allowed%s%s by pci_p2pdma.allow\n",
+		vendor, device,
+		flags & P2PDMA_ALLOW_SAME_HOST_BRIDGE ?
+		" between its own root ports" : "",
+		flags & P2PDMA_ALLOW_WRITES_ONLY ? " for writes only" : "");
 	return 0;
 }
 
@@ -890,7 +931,7 @@ static void __init p2pdma_parse_allow_param(void)
 			pr_err("pci_p2pdma.allow: no room for '%s' (at most %d entries)\n",
 			       copy, P2PDMA_MAX_EXTRA_ALLOW);
 		else if (ret)
-			pr_err("pci_p2pdma.allow: ignoring malformed entry '%s' (expected vvvv:dddd or vvvv:dddd/same, hexadecimal)\n",
+			pr_err("pci_p2pdma.allow: ignoring malformed entry '%s' (expected vvvv:dddd, hexadecimal, optionally followed by /same and /writes)\n",
 			       copy);
 	}
 	kfree(list);

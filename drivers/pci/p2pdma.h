@@ -69,11 +69,19 @@ static inline struct p2pdma_range *to_p2pdma_range(struct dev_pagemap *pgmap)
  * @map: the map type
  * @distance: ports the transfer crosses, or -1 when @map is
  *	%PCI_P2PDMA_MAP_NOT_SUPPORTED
+ * @writes_only: the path crosses a host bridge that forwards peer posted
+ *	writes but not reads: only the client writing into the provider's
+ *	memory (%DMA_FROM_DEVICE) works
  */
 struct p2pdma_verdict {
 	enum pci_p2pdma_map_type map;
 	int distance;
+	bool writes_only;
 };
+
+/* Allow-list entry flags, see p2pdma_allow_host_bridge(). */
+#define P2PDMA_ALLOW_SAME_HOST_BRIDGE	BIT(0)
+#define P2PDMA_ALLOW_WRITES_ONLY	BIT(1)
 
 /*
  * Room for one explanation of p2pdma_explain(): the longest names a host
@@ -97,7 +105,7 @@ struct p2pdma_verdict p2pdma_client_verdict(struct pci_dev *provider,
 void p2pdma_explain(struct pci_dev *provider, struct device *client,
 		    struct seq_buf *out);
 char *p2pdma_explain_alloc(struct pci_dev *provider, struct device *client);
-int p2pdma_allow_host_bridge(u16 vendor, u16 device, bool same_host_bridge);
+int p2pdma_allow_host_bridge(u16 vendor, u16 device, unsigned int flags);
 void p2pdma_forget_host_bridge(u16 vendor, u16 device);
 void p2pdma_topology_changed(void);
 

@@ -13,6 +13,7 @@
 #ifndef _LINUX_PCI_P2PDMA_H
 #define _LINUX_PCI_P2PDMA_H
 
+#include <linux/dma-direction.h>
 #include <linux/memremap.h>
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
@@ -44,13 +45,17 @@ enum pci_p2pdma_map_type {
  * @pgmap: pagemap of the P2P entry looked up last
  * @map: map type of @pgmap's provider for the mapping device
  * @bus_offset: PCI bus address minus CPU physical address for @pgmap
+ * @dir: direction of the mapping: some host bridges forward the client's
+ *	writes into a peer's BAR (%DMA_FROM_DEVICE) but not its reads
  *
- * Zero-initialise one per map_sg call.  Consecutive entries from one provider
- * reuse the previous decision without another lookup.
+ * Zero-initialise one per map_sg call, with @dir set (left 0, it is
+ * %DMA_BIDIRECTIONAL, which needs both).  Consecutive entries from one
+ * provider reuse the previous decision without another lookup.
  */
 struct pci_p2pdma_map_state {
 	struct dev_pagemap *pgmap;
 	enum pci_p2pdma_map_type map;
+	enum dma_data_direction dir;
 	u64 bus_offset;
 };
 

@@ -35,38 +35,24 @@ static void p2pdma_users_released(struct percpu_ref *ref)
 	complete(&prov->users_gone);
 }
 
-/*
- * Pages user space released go back to the pool only after an RCU grace
- * period: a lockless get_user_pages_fast() may still be looking at the old
- * page table entry and must not find the page handed to someone else.
- */
-static void p2pdma_return_freed(struct work_struct *work)
-{
-	struct pci_p2pdma *prov = container_of(work, struct pci_p2pdma,
-					      free_work);
-	struct llist_node *batch = llist_del_all(&prov->freed);
-	struct llist_node *pos, *next;
-
-	if (!batch)
-		return;
-	synchronize_rcu();
-	llist_for_each_safe(pos, next, batch) {
-		/* The node lives in the page's zone_device_data slot. */
-		struct page *page = container_of((void **)pos, struct page,
-						 zone_device_data);
-
-		gen_pool_free(prov->pool, (unsigned long)page_address(page),
-			      PAGE_SIZE);
-		percpu_ref_put(&prov->users);
-	}
-}
-
 /**
  * p2pdma_user_page_free - take back a page whose last user reference is gone
  * @page: a P2P page that was mapped into user space
  *
  * Called by the core mm (dev_pagemap_ops.page_free), possibly in atomic
- * context, so the real work is deferred.
+ * context, when the page's count drops to zero.  The page goes straight
+ * back to the pool, as RAM goes back to the page allocator, so the memory
+ * is available again when munmap() or exit() returns.  No grace period is
+ * needed: a lockless get_user_pages_fast() cannot take a reference on a
+ * page whose count is zero, and it rechecks the page table entry after
+ * any reference it takes.
+ *
+ * Every page in the pool has a count of one, as memremap_pages() leaves
+ * it: kernel users of pci_alloc_p2pmem() may get_page() it (a bio does)
+ * and user mappings take their own count.  So the count is set back to one
+ * before the page is in the pool, where another CPU may allocate it at
+ * once; the core mm touches neither the page nor its pagemap after this
+ * callback for P2PDMA pages.
  */
 void p2pdma_user_page_free(struct page *page)
 {
@@ -74,9 +60,10 @@ void p2pdma_user_page_free(struct page *page)
 	/* The page holds a count on the provider, so it is still there. */
 	struct pci_p2pdma *prov = rcu_dereference_protected(range->provider->p2pdma, 1);
 
-	BUILD_BUG_ON(sizeof(page->zone_device_data) < sizeof(struct llist_node));
-	llist_add((struct llist_node *)&page->zone_device_data, &prov->freed);
-	schedule_work(&prov->free_work);
+	set_page_count(page, 1);
+	gen_pool_free(prov->pool, (unsigned long)page_address(page), PAGE_SIZE);
+	/* Maybe the last count: the provider may go away from here on. */
+	percpu_ref_put(&prov->users);
 }
 
 static const struct dev_pagemap_ops p2pdma_page_ops = {
@@ -130,8 +117,6 @@ static void p2pdma_wait_for_users(struct pci_p2pdma *prov)
 	while (!wait_for_completion_timeout(&prov->users_gone, 10 * HZ))
 		pci_warn(prov->pdev, "removal waits for drivers to free their P2P memory (%zu bytes still allocated)\n",
 			 gen_pool_size(prov->pool) - gen_pool_avail(prov->pool));
-	/* The last user page may have been queued just before the kill. */
-	flush_work(&prov->free_work);
 }
 
 static void p2pdma_release_ranges(struct pci_p2pdma *prov)
@@ -185,8 +170,6 @@ static struct pci_p2pdma *p2pdma_create(struct pci_dev *pdev)
 
 	prov->pdev = pdev;
 	INIT_LIST_HEAD(&prov->ranges);
-	init_llist_head(&prov->freed);
-	INIT_WORK(&prov->free_work, p2pdma_return_freed);
 	init_completion(&prov->users_gone);
 	/* Filled from the DMA map path, which may run in any context. */
 	xa_init_flags(&prov->verdicts, XA_FLAGS_LOCK_IRQ);

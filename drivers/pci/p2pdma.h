@@ -8,25 +8,22 @@
 
 #include <linux/completion.h>
 #include <linux/genalloc.h>
-#include <linux/llist.h>
 #include <linux/memremap.h>
 #include <linux/mutex.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/percpu-refcount.h>
 #include <linux/seq_buf.h>
-#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 /**
  * struct pci_p2pdma - a provider's P2P memory
  * @pool: allocator over every registered range
  * @users: one count per outstanding allocation and per page mapped to user
- *	space; killed when the provider goes away so new allocations fail
+ *	space (dropped when the page's last reference goes); killed when the
+ *	provider goes away so new allocations fail
  * @users_gone: completed once @users drops to zero after the kill
  * @verdicts: map type and distance per client, see p2pdma-topology.c
  * @ranges: the registered &struct p2pdma_range, in order of registration
- * @freed: pages user space let go of, waiting for an RCU grace period
- * @free_work: returns @freed to @pool
  * @pdev: the provider
  * @bus_addr_max: highest PCI bus address of any range, which a client's
  *	DMA mask must reach for the client to be offered this provider
@@ -38,8 +35,6 @@ struct pci_p2pdma {
 	struct completion users_gone;
 	struct xarray verdicts;
 	struct list_head ranges;
-	struct llist_head freed;
-	struct work_struct free_work;
 	struct pci_dev *pdev;
 	u64 bus_addr_max;
 	bool published;

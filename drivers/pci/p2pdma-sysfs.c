@@ -5,8 +5,11 @@
  * it can hand to O_DIRECT I/O.
  */
 #include <linux/io.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/pci.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/sysfs.h>
 
@@ -68,9 +71,18 @@ static int p2pmem_check_vma(struct pci_dev *pdev, struct pci_p2pdma *prov,
 }
 
 /*
- * Insert the pages one by one.  Each inserted page owns one user count and
- * comes back through p2pdma_user_page_free() once unmapped; pages not
- * inserted go back here.
+ * Pages cleared and inserted between two chances to reschedule or to give
+ * up for a killed process: mapping a whole BAR takes long (the CPU writes
+ * every byte of it through an uncached mapping).
+ */
+#define P2PMEM_MMAP_CHUNK	64UL
+
+/*
+ * Clear the pages and insert them into @vma a chunk at a time.  Each
+ * inserted page owns one provider count and one page reference, and comes
+ * back through p2pdma_user_page_free() once its last mapping goes (if
+ * this fails, mmap_region() unmaps the pages inserted so far).  The pages
+ * not inserted, and their counts, go back here.
  */
 static int p2pmem_insert_pages(struct pci_p2pdma *prov,
 			       struct vm_area_struct *vma, void *kaddr)
@@ -79,12 +91,30 @@ static int p2pmem_insert_pages(struct pci_p2pdma *prov,
 	int ret = 0;
 
 	for (i = 0; i < npages; i++) {
-		struct page *page = virt_to_page(kaddr + i * PAGE_SIZE);
+		void *addr = kaddr + i * PAGE_SIZE;
+		struct page *page = virt_to_page(addr);
 
+		if (!(i % P2PMEM_MMAP_CHUNK)) {
+			cond_resched();
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			/*
+			 * The pool hands out what earlier users, kernel
+			 * drivers included, left in the BAR: user space gets
+			 * it cleared.  The memory is a device's, so clear it
+			 * with the I/O accessor.
+			 */
+			memset_io((void __iomem __force *)addr, 0,
+				  min(npages - i, P2PMEM_MMAP_CHUNK) * PAGE_SIZE);
+		}
+		/* Every page in the pool has a count (p2pdma_user_page_free()). */
+		VM_WARN_ON_ONCE_PAGE(!page_ref_count(page), page);
 		ret = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE, page);
 		if (ret)
 			break;
-		/* The mapping now holds the page; drop the allocator's hold. */
+		/* The mapping now holds the page; drop the pool's hold. */
 		put_page(page);
 	}
 	if (ret) {
@@ -116,12 +146,6 @@ static int p2pmem_mmap(struct file *filp, struct kobject *kobj,
 		percpu_ref_put_many(&prov->users, npages);
 		return -ENOMEM;
 	}
-	/*
-	 * The pool hands out what earlier users, kernel drivers included,
-	 * left in the BAR: user space gets it cleared.  The memory is a
-	 * device's, so clear it with the I/O accessor.
-	 */
-	memset_io((void __iomem __force *)kaddr, 0, npages * PAGE_SIZE);
 	return p2pmem_insert_pages(prov, vma, kaddr);
 }
 

@@ -146,6 +146,11 @@ static int p2pmem_mmap(struct file *filp, struct kobject *kobj,
 		percpu_ref_put_many(&prov->users, npages);
 		return -ENOMEM;
 	}
+	/*
+	 * Nothing backs a grown mapping: mremap() may shrink, split or move
+	 * it, and fails with -EFAULT if asked to grow it.
+	 */
+	vm_flags_set(vma, VM_DONTEXPAND);
 	return p2pmem_insert_pages(prov, vma, kaddr);
 }
 

@@ -4,6 +4,10 @@
  *
  * Prints one TAP line per check and the plan at the end.  The sibling
  * 'size' and 'available' files give the provider's total and free bytes.
+ *
+ * Memory that user space lets go of (munmap(), a shrinking mremap(), exit)
+ * must be back in 'available' when the system call returns, so every
+ * check reads 'available' right after it, without waiting.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +15,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -19,6 +25,8 @@
 #define POLL_MS		50
 #define SETTLE_MS	2000
 #define MAP_PAGES	2
+#define CYCLES		100
+#define KILL_ROUNDS	10
 
 static const char usage_str[] = "ALLOCATE_FILE";
 
@@ -48,6 +56,7 @@ static const char *err_name(int err)
 	case EPERM: return "EPERM";
 	case EACCES: return "EACCES";
 	case ENODEV: return "ENODEV";
+	case EFAULT: return "EFAULT";
 	default: return strerror(err);
 	}
 }
@@ -73,8 +82,9 @@ static int try_map(int fd, size_t len, int flags, off_t off)
 }
 
 /*
- * Wait up to SETTLE_MS for 'available' to reach want (freed P2P pages go
- * back after an RCU grace period and a workqueue run).  Returns the last
+ * Wait up to SETTLE_MS for 'available' to reach want: memory pinned by
+ * earlier users for I/O, or (on a kernel that returns freed pages late) a
+ * failed check's pages, come back before the next check.  Returns the last
  * value read; *ms is set to the time waited.
  */
 static uint64_t wait_available(uint64_t want, unsigned int *ms)
@@ -147,10 +157,11 @@ static void check_good_map(int fd, long page)
 
 	if (munmap(p, len))
 		die("munmap: %s", strerror(errno));
-	after = wait_available(before, &ms);
+	after = sysfs_val(avail_path);
 	tap(after == before,
-	    "available returns to %" PRIu64 " after munmap (got %" PRIu64
-	    " after %u ms)", before, after, ms);
+	    "available is back to %" PRIu64 " when munmap returns (got %"
+	    PRIu64 ")", before, after);
+	wait_available(before, &ms);
 }
 
 /*
@@ -180,6 +191,273 @@ static void check_fresh_map_is_zero(int fd, long page)
 		die("munmap: %s", strerror(errno));
 }
 
+/*
+ * Two words of each page: the first and the last.  A new mapping must read
+ * zeros where the previous user wrote them.
+ */
+static unsigned long count_dirty_pages(void *p, size_t len, long page)
+{
+	unsigned long dirty = 0;
+	size_t off;
+
+	for (off = 0; off < len; off += page) {
+		const volatile uint64_t *w = (void *)((char *)p + off);
+
+		if (w[0] || w[page / 8 - 1])
+			dirty++;
+	}
+	return dirty;
+}
+
+static void touch_pages(void *p, size_t len, long page, uint64_t val)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += page) {
+		volatile uint64_t *w = (void *)((char *)p + off);
+
+		w[0] = val | 1;
+		w[page / 8 - 1] = val | 1;
+	}
+}
+
+/*
+ * Map all that is available, touch every page, unmap, and map it all
+ * again at once, CYCLES times: nothing may be missing right after munmap.
+ */
+static void check_whole_pool_cycles(int fd, long page, uint64_t whole)
+{
+	unsigned int i, map_failed = 0, lagged = 0, ms;
+	unsigned long dirty = 0;
+	double start, t, map_time = 0, map_max = 0;
+	uint64_t avail;
+	void *p;
+
+	start = now_sec();
+	for (i = 0; i < CYCLES; i++) {
+		t = now_sec();
+		p = mmap(NULL, whole, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		t = now_sec() - t;
+		if (p == MAP_FAILED) {
+			int err = errno;
+
+			if (!map_failed++)
+				printf("# cycle %u: mmap of %" PRIu64
+				       " bytes: %s (available %" PRIu64 ")\n",
+				       i, whole, err_name(err),
+				       sysfs_val(avail_path));
+			/* Let the pages come back so the next cycle counts. */
+			wait_available(whole, &ms);
+			continue;
+		}
+		map_time += t;
+		if (t > map_max)
+			map_max = t;
+		dirty += count_dirty_pages(p, whole, page);
+		touch_pages(p, whole, page, i);
+		if (munmap(p, whole))
+			die("munmap: %s", strerror(errno));
+		/* No wait: the next cycle maps again at once. */
+		avail = sysfs_val(avail_path);
+		if (avail != whole && !lagged++)
+			printf("# cycle %u: available %" PRIu64
+			       " when munmap returned, want %" PRIu64 "\n",
+			       i, avail, whole);
+	}
+	printf("# %u cycles of %" PRIu64
+	       " bytes in %.2f s; mmap() %.1f ms on average, %.1f ms at most\n",
+	       CYCLES, whole, now_sec() - start,
+	       map_time * 1000 / (CYCLES - map_failed ?: 1), map_max * 1000);
+	tap(!map_failed,
+	    "the whole pool maps again right after munmap, %u times in a row (%u failed)",
+	    CYCLES, map_failed);
+	tap(!lagged,
+	    "available is whole when munmap returns, every cycle (%u of %u short)",
+	    lagged, CYCLES);
+	tap(!dirty,
+	    "every page of every new mapping reads as zeros (%lu pages did not)",
+	    dirty);
+	wait_available(whole, &ms);
+}
+
+/* A process that exits with the pool mapped gives all of it back. */
+static void check_child_exit(int fd, long page, uint64_t whole)
+{
+	unsigned int ms;
+	uint64_t avail;
+	int status;
+	pid_t pid;
+	void *p;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid) {
+		p = mmap(NULL, whole, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+		touch_pages(p, whole, page, 0x5a5a);
+		_exit(0);	/* no munmap: exit takes the mapping down */
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid: %s", strerror(errno));
+	avail = sysfs_val(avail_path);
+	tap(WIFEXITED(status) && !WEXITSTATUS(status),
+	    "a child maps the whole pool, touches it and exits (status %#x)",
+	    status);
+	tap(avail == whole,
+	    "available is whole when wait() for the child returns (got %" PRIu64
+	    ", want %" PRIu64 ")", avail, whole);
+	p = mmap(NULL, whole, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	tap(p != MAP_FAILED, "the parent then maps the whole pool (got %s)",
+	    err_name(p == MAP_FAILED ? errno : 0));
+	if (p != MAP_FAILED && munmap(p, whole))
+		die("munmap: %s", strerror(errno));
+	wait_available(whole, &ms);
+}
+
+/*
+ * SIGKILL a process that maps and unmaps the whole pool in a loop, at
+ * various points: a mapping interrupted half way must leak nothing.  How
+ * long the kill takes to reap is reported, not checked (TCG timing).
+ */
+static void check_killed_while_mapping(int fd, uint64_t whole)
+{
+	unsigned int r, leaked = 0, ms;
+	double t, reap_max = 0;
+	uint64_t avail;
+	pid_t pid;
+	void *p;
+
+	for (r = 0; r < KILL_ROUNDS; r++) {
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0)
+			die("fork: %s", strerror(errno));
+		if (!pid) {
+			for (;;) {
+				p = mmap(NULL, whole, PROT_READ | PROT_WRITE,
+					 MAP_SHARED, fd, 0);
+				if (p != MAP_FAILED)
+					munmap(p, whole);
+			}
+		}
+		sleep_ms(30 + r * 47 % 250);
+		t = now_sec();
+		kill(pid, SIGKILL);
+		if (waitpid(pid, NULL, 0) != pid)
+			die("waitpid: %s", strerror(errno));
+		t = now_sec() - t;
+		if (t > reap_max)
+			reap_max = t;
+		avail = sysfs_val(avail_path);
+		if (avail != whole) {
+			if (!leaked++)
+				printf("# round %u: available %" PRIu64
+				       " after the kill, want %" PRIu64 "\n",
+				       r, avail, whole);
+			wait_available(whole, &ms);
+		}
+	}
+	printf("# SIGKILL to reaped: %.1f ms at most over %u rounds\n",
+	       reap_max * 1000, KILL_ROUNDS);
+	tap(!leaked,
+	    "a process killed while mapping the whole pool leaves all of it available (%u of %u rounds short)",
+	    leaked, KILL_ROUNDS);
+}
+
+/*
+ * mremap() may not grow a mapping (there is no memory behind the new
+ * part), in place or by moving, and a refused mremap() changes nothing.
+ */
+static void check_mremap_grow(int fd, long page)
+{
+	const uint64_t seed = 0x3e3a;
+	size_t len = MAP_PAGES * page;
+	uint64_t before, during;
+	int err, flags[] = { 0, MREMAP_MAYMOVE };
+	unsigned int i;
+	void *p, *q;
+
+	before = sysfs_val(avail_path);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		tap(false, "mremap: mmap of %d pages (%s)", MAP_PAGES,
+		    err_name(errno));
+		return;
+	}
+	pattern_fill(p, len, 0, seed);
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		q = mremap(p, len, len + page, flags[i]);
+		err = q == MAP_FAILED ? errno : 0;
+		tap(err == EFAULT,
+		    "mremap growing a mapping by a page%s fails with EFAULT (got %s)",
+		    flags[i] ? " with MREMAP_MAYMOVE" : " in place",
+		    err_name(err));
+		if (q != MAP_FAILED) {
+			/* Wrongly grown: keep the old size, at q. */
+			p = q;
+			munmap((char *)p + len, page);
+		}
+	}
+	during = sysfs_val(avail_path);
+	tap(pattern_mismatch(p, len, 0, seed) < 0 && before - during == len,
+	    "after the refused mremap the mapping keeps its data and size (available %" PRIu64
+	    ", want %" PRIu64 ")", during, before - len);
+	if (munmap(p, len))
+		die("munmap: %s", strerror(errno));
+}
+
+/*
+ * Splitting a mapping is allowed: each page goes back when its last
+ * mapping goes, and the rest stays mapped with its data.
+ */
+static void check_partial_unmap(int fd, long page)
+{
+	const uint64_t seed = 0x5911;
+	size_t len = 4 * page;
+	uint64_t before, avail;
+	unsigned int ms;
+	char *p, *q;
+
+	before = sysfs_val(avail_path);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		tap(false, "partial unmap: mmap of 4 pages (%s)",
+		    err_name(errno));
+		return;
+	}
+	pattern_fill(p, len, 0, seed);
+
+	if (munmap(p + page, page))
+		die("munmap: %s", strerror(errno));
+	avail = sysfs_val(avail_path);
+	tap(avail == before - 3 * page,
+	    "munmap of the 2nd page of 4 returns exactly that page (available %"
+	    PRIu64 ", want %" PRIu64 ")", avail, before - 3 * page);
+
+	q = mremap(p + 2 * page, 2 * page, page, 0);
+	avail = sysfs_val(avail_path);
+	tap(q == p + 2 * page && avail == before - 2 * page,
+	    "mremap shrinking the last 2 pages to 1 returns exactly 1 page (%s, available %"
+	    PRIu64 ", want %" PRIu64 ")",
+	    q == MAP_FAILED ? err_name(errno) : "success", avail,
+	    before - 2 * page);
+
+	tap(pattern_mismatch(p, page, 0, seed) < 0 &&
+	    pattern_mismatch(p + 2 * page, page, 2 * page, seed) < 0,
+	    "the pages still mapped keep their data");
+
+	if (munmap(p, page) || munmap(p + 2 * page, 2 * page))
+		die("munmap: %s", strerror(errno));
+	avail = sysfs_val(avail_path);
+	tap(avail == before,
+	    "available is back to %" PRIu64 " once every piece is unmapped (got %"
+	    PRIu64 ")", before, avail);
+	wait_available(before, &ms);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t size, avail;
@@ -206,6 +484,12 @@ int main(int argc, char **argv)
 	check_bad_maps(fd, page, size);
 	check_good_map(fd, page);
 	check_fresh_map_is_zero(fd, page);
+	check_mremap_grow(fd, page);
+	check_partial_unmap(fd, page);
+	/* The whole pool: what nvme keeps for its queues is not in it. */
+	check_whole_pool_cycles(fd, page, avail);
+	check_child_exit(fd, page, avail);
+	check_killed_while_mapping(fd, avail);
 	close(fd);
 
 	printf("1..%u\n", nr_tests);

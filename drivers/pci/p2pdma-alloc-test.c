@@ -591,6 +591,54 @@ static void p2pdma_test_enable_store_show(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, page, name);
 }
 
+/*
+ * Strings are judged whole: one that is too long once trimmed is refused,
+ * not cut to a prefix that happens to be valid, and white space around a
+ * valid string does not count towards the limit.
+ */
+static void p2pdma_test_enable_store_too_long(struct kunit *test)
+{
+	struct pci_dev *pdev = p2pdma_test_ep(test, &one_ep_topo, "ep");
+	struct pci_dev *p2p_dev;
+	char *str;
+	bool use;
+
+	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(pdev, 0, 0, 0), 0);
+	pci_p2pmem_publish(pdev, true);
+	str = kunit_kzalloc(test, 128, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, str);
+
+	/* "1", 40 spaces, "x": its first 31 characters read as "1". */
+	snprintf(str, 128, "1%40sx", "");
+	p2pdma_test_store_fails(test, str, -EINVAL);
+	/* A published provider's name with junk past the 31st character. */
+	snprintf(str, 128, "%s%30sjunk", pci_name(pdev), "");
+	p2pdma_test_store_fails(test, str, -EINVAL);
+	/* 32 characters of a boolean-looking word. */
+	p2pdma_test_store_fails(test, "yesyesyesyesyesyesyesyesyesyesye",
+				-EINVAL);
+
+	/* Nothing is changed on error. */
+	p2p_dev = NULL;
+	use = true;
+	snprintf(str, 128, "0%40sx", "");
+	KUNIT_EXPECT_EQ(test, pci_p2pdma_enable_store(str, &p2p_dev, &use),
+			-EINVAL);
+	KUNIT_EXPECT_TRUE(test, use);
+	KUNIT_EXPECT_NULL(test, p2p_dev);
+
+	/* White space around a valid string is not part of it. */
+	snprintf(str, 128, "%40s0%40s\n", "", "");
+	KUNIT_EXPECT_EQ(test, pci_p2pdma_enable_store(str, &p2p_dev, &use), 0);
+	KUNIT_EXPECT_FALSE(test, use);
+	KUNIT_EXPECT_NULL(test, p2p_dev);
+	snprintf(str, 128, "%40s%s\n", "", pci_name(pdev));
+	KUNIT_EXPECT_EQ(test, pci_p2pdma_enable_store(str, &p2p_dev, &use), 0);
+	KUNIT_EXPECT_TRUE(test, use);
+	KUNIT_EXPECT_PTR_EQ(test, p2p_dev, pdev);
+	pci_dev_put(p2p_dev);
+}
+
 static struct kunit_case p2pdma_provider_test_cases[] = {
 	KUNIT_CASE_PARAM(p2pdma_test_add_rejects, p2pdma_reject_gen_params),
 	KUNIT_CASE(p2pdma_test_add_whole_bar),
@@ -601,6 +649,7 @@ static struct kunit_case p2pdma_provider_test_cases[] = {
 	KUNIT_CASE(p2pdma_test_publish_find),
 	KUNIT_CASE(p2pdma_test_bus_addr_dma_mask),
 	KUNIT_CASE(p2pdma_test_enable_store_show),
+	KUNIT_CASE(p2pdma_test_enable_store_too_long),
 	{}
 };
 

@@ -10,6 +10,7 @@
  */
 #define pr_fmt(fmt) "pci_p2pdma: " fmt
 
+#include <linux/ctype.h>
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/pci.h>
@@ -657,20 +658,33 @@ static bool p2pdma_looks_like_pci_name(const char *s)
  * case) to turn P2P memory off or on with automatic choice of provider, or
  * the PCI name of a device with published P2P memory to use that device.
  *
+ * Leading and trailing white space is ignored.
+ *
  * Return: 0 on success; -ENODEV for a PCI device name that does not exist
  * or has no published P2P memory; -EINVAL for a string that is neither a
- * boolean nor a PCI device name.  Nothing is changed on error.
+ * boolean nor a PCI device name, or longer than 31 characters once
+ * trimmed.  Nothing is changed on error.
  */
 int pci_p2pdma_enable_store(const char *page, struct pci_dev **p2p_dev,
 			    bool *use_p2pdma)
 {
+	const char *start = skip_spaces(page);
+	size_t len = strlen(start);
 	char name[32];
 	bool enable;
 	int ret;
 
-	strscpy(name, page, sizeof(name));
-	strim(name);
-	if (!*name) {
+	while (len && isspace(start[len - 1]))
+		len--;
+	/* Cut short, a longer string could read as a valid one. */
+	if (len >= sizeof(name)) {
+		pr_err("'%.*s...' (%zu characters) is too long for a P2P memory setting; write 0, 1 or the name of a PCI device with published P2P memory\n",
+		       16, start, len);
+		return -EINVAL;
+	}
+	memcpy(name, start, len);
+	name[len] = '\0';
+	if (!len) {
 		pr_err("empty P2P memory setting; write 0, 1 or the name of a PCI device with published P2P memory\n");
 		return -EINVAL;
 	}

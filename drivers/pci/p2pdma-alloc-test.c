@@ -445,7 +445,7 @@ static void p2pdma_test_bus_addr_dma_mask(struct kunit *test)
 	struct p2pdma_test_fabric *fabric;
 	struct pci_dev *client, *far;
 	struct p2pdma_test_alloc *a;
-	struct device *clients[1];
+	struct device *clients[1], *child;
 	struct scatterlist sg;
 	u64 saved_mask;
 	char *why;
@@ -471,6 +471,10 @@ static void p2pdma_test_bus_addr_dma_mask(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, state.map, PCI_P2PDMA_MAP_NOT_SUPPORTED);
 	/* Orchestrators must not choose what every I/O would be refused. */
 	KUNIT_EXPECT_EQ(test, pci_p2pdma_distance(far, &client->dev, true), -1);
+	/* nvmet names the disk, whose PCI function has the mask. */
+	child = p2pdma_test_fabric_child(test, client);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, child);
+	KUNIT_EXPECT_EQ(test, pci_p2pdma_distance(far, child, false), -1);
 	pci_p2pmem_publish(far, true);
 	KUNIT_EXPECT_NULL(test, p2pdma_test_find(test, clients, 1));
 	why = p2pdma_explain_alloc(far, &client->dev);
@@ -485,6 +489,7 @@ static void p2pdma_test_bus_addr_dma_mask(struct kunit *test)
 				    virt_to_page(a->addr));
 	KUNIT_EXPECT_EQ(test, state.map, PCI_P2PDMA_MAP_BUS_ADDR);
 	KUNIT_EXPECT_GT(test, pci_p2pdma_distance(far, &client->dev, false), 0);
+	KUNIT_EXPECT_GT(test, pci_p2pdma_distance(far, child, false), 0);
 	KUNIT_EXPECT_PTR_EQ(test, p2pdma_test_find(test, clients, 1), far);
 	sg_init_table(&sg, 1);
 	sg_set_page(&sg, virt_to_page(a->addr), PAGE_SIZE, 0);

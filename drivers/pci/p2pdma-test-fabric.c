@@ -743,6 +743,39 @@ unsigned long p2pdma_test_fabric_reads(struct p2pdma_test_fabric *fabric)
 	return atomic_long_read(&fabric->priv->reads);
 }
 
+static void p2pdma_fabric_child_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+static void p2pdma_fabric_child_action(void *dev)
+{
+	device_unregister(dev);
+}
+
+struct device *p2pdma_test_fabric_child(struct kunit *test,
+					struct pci_dev *parent)
+{
+	struct device *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	int ret;
+
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	device_initialize(dev);
+	dev->parent = &parent->dev;
+	dev->release = p2pdma_fabric_child_release;
+	ret = dev_set_name(dev, "%s-p2pdma-child", pci_name(parent));
+	if (!ret)
+		ret = device_add(dev);
+	if (ret) {
+		put_device(dev);
+		return ERR_PTR(ret);
+	}
+	/* Registered after the fabric, so removed before it. */
+	ret = kunit_add_action_or_reset(test, p2pdma_fabric_child_action, dev);
+	return ret ? ERR_PTR(ret) : dev;
+}
+
 struct pci_dev *p2pdma_test_fabric_node(struct p2pdma_test_fabric *fabric,
 					unsigned int index)
 {

@@ -231,6 +231,19 @@ struct pci_dev *p2pdma_test_fabric_node(struct p2pdma_test_fabric *fabric,
 					unsigned int index);
 
 /**
+ * p2pdma_test_fabric_child - a device below a PCI function of the fabric
+ * @test: the test; the device is removed when it ends
+ * @parent: the PCI function
+ *
+ * A device that is not a PCI device but does its DMA through one, as a
+ * block device or an NVMe controller does.  It has no DMA mask of its own.
+ *
+ * Return: the device, or an ERR_PTR().
+ */
+struct device *p2pdma_test_fabric_child(struct kunit *test,
+					struct pci_dev *parent);
+
+/**
  * p2pdma_test_fabric_reads - config reads the fabric has served so far
  * @fabric: the fabric
  *

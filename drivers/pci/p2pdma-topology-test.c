@@ -581,38 +581,13 @@ static struct pci_dev *p2pdma_test_dev(struct kunit *test,
 	return pdev;
 }
 
-static void p2pdma_test_child_release(struct device *dev)
-{
-	kfree(dev);
-}
-
-KUNIT_DEFINE_ACTION_WRAPPER(p2pdma_test_unregister, device_unregister,
-			    struct device *);
-
-/*
- * A device that is not a PCI device but does its DMA through one, as a
- * block device or an NVMe controller does.
- */
+/* A device doing its DMA through @parent, removed when the test ends. */
 static struct device *p2pdma_test_child(struct kunit *test,
 					struct pci_dev *parent)
 {
-	struct device *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
-	int ret;
+	struct device *dev = p2pdma_test_fabric_child(test, parent);
 
-	KUNIT_ASSERT_NOT_NULL(test, dev);
-	device_initialize(dev);
-	dev->parent = &parent->dev;
-	dev->release = p2pdma_test_child_release;
-	ret = dev_set_name(dev, "%s-p2pdma-child", pci_name(parent));
-	if (!ret)
-		ret = device_add(dev);
-	if (ret) {
-		put_device(dev);
-		KUNIT_FAIL_AND_ABORT(test, "cannot add a child device: %d", ret);
-	}
-	/* Registered after the fabric, so removed before it. */
-	ret = kunit_add_action_or_reset(test, p2pdma_test_unregister, dev);
-	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
 	return dev;
 }
 

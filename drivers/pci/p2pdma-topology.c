@@ -610,13 +610,18 @@ struct pci_dev *p2pdma_pci_dev_of(struct device *dev)
  * A bus address bypasses the IOMMU and swiotlb, so a client whose DMA mask
  * cannot express it would DMA to a truncated address: the map path refuses
  * such ranges.  Orchestrators choose a provider for all its memory, so they
- * are told no as soon as one range is out of reach.
+ * are told no as soon as one range is out of reach.  They may name a
+ * device below the PCI function (nvmet names the disk), which has no mask
+ * of its own: the function's is the one the map path will see.
  */
 static bool p2pdma_mask_reaches(struct pci_dev *provider, struct device *dev,
 				u64 *limit, u64 *last)
 {
+	struct pci_dev *pdev = p2pdma_pci_dev_of(dev);
 	struct pci_p2pdma *prov;
 
+	if (pdev)
+		dev = &pdev->dev;
 	*limit = min_not_zero(dev->dma_mask ? *dev->dma_mask : 0,
 			      dev->bus_dma_limit);
 	rcu_read_lock();

@@ -619,7 +619,8 @@ static void p2pdma_fabric_init_node(const struct p2pdma_test_node *nodes,
 		p2pdma_fabric_init_bridge(fn);
 	else if (n->bar_size)
 		p2pdma_fabric_init_bar(fn, n->bar_size);
-	p2pdma_fabric_init_exp(fn, exp_type, PCI_SLOT(n->devfn));
+	p2pdma_fabric_init_exp(fn, exp_type,
+			       PCI_SLOT(n->devfn) + P2PDMA_TEST_PORT_BASE);
 	if (n->acs)
 		p2pdma_fabric_init_acs(fn);
 	if (n->ari)

@@ -28,6 +28,12 @@ struct p2pdma_test_fabric_priv;
 /* Size in bits of the egress control vector of those ports. */
 #define P2PDMA_TEST_ACS_EGRESS_BITS	32
 
+/*
+ * Port Number of a port is its device number plus this, so that code
+ * taking one for the other gets caught.
+ */
+#define P2PDMA_TEST_PORT_BASE	4
+
 /* VFs a node may have. */
 #define P2PDMA_TEST_MAX_VFS	8
 

@@ -345,14 +345,15 @@ static const struct p2pdma_topo_case p2pdma_topo_cases[] = {
 		.name = "ACS egress control toward the provider's port",
 		.topo = TOPO(0x0114, switch_nodes),
 		.provider = "ep0", .client = "ep1", .acs = { "dn1" },
-		.acs_ctrl = PCI_ACS_EC, .egress = BIT(0),
-		.why = "egress control vector bit 0",
+		.acs_ctrl = PCI_ACS_EC, .egress = BIT(P2PDMA_TEST_PORT_BASE),
+		.why = "egress control vector bit 4",
 		.map = NOT_SUPPORTED, .distance = -1, .why_acs = true,
 	}, {
 		.name = "ACS egress control toward another port only",
 		.topo = TOPO(0x0130, switch_nodes),
 		.provider = "ep0", .client = "ep1", .acs = { "dn1" },
-		.acs_ctrl = PCI_ACS_EC, .egress = BIT(2),
+		.acs_ctrl = PCI_ACS_EC, .egress = BIT(P2PDMA_TEST_PORT_BASE + 2) |
+					  BIT(0),
 		.map = BUS_ADDR, .distance = 4,
 	}, {
 		.name = "ACS egress control with an empty vector",
@@ -364,8 +365,8 @@ static const struct p2pdma_topo_case p2pdma_topo_cases[] = {
 		.name = "ACS egress control toward the client's port, allowed host bridge",
 		.topo = TOPO(0x0132, switch_nodes),
 		.provider = "ep0", .client = "ep1", .acs = { "dn0" },
-		.acs_ctrl = PCI_ACS_EC, .egress = BIT(1),
-		.why = "egress control vector bit 1",
+		.acs_ctrl = PCI_ACS_EC, .egress = BIT(P2PDMA_TEST_PORT_BASE + 1),
+		.why = "egress control vector bit 5",
 		.allow_device = 0x0132,
 		.map = THRU_HB, .distance = 8, .why_acs = true,
 	}, {
@@ -435,12 +436,18 @@ static const struct p2pdma_topo_case p2pdma_topo_cases[] = {
 		.map = NOT_SUPPORTED, .distance = -1,
 		.why_acs = true, .why_host = true,
 	}, {
-		.name = "egress control on a VF toward a VF on another bus: no bit names it",
+		.name = "egress control on a VF toward a VF on another bus, vector set",
 		.topo = TOPO(0x013e, sriov_nodes),
 		.provider = "pf0/vf0", .client = "pf1/vf1", .acs = { "pf1/vf1" },
-		.acs_ctrl = PCI_ACS_EC,
+		.acs_ctrl = PCI_ACS_EC, .egress = BIT(5),
 		.map = NOT_SUPPORTED, .distance = -1,
 		.why_acs = true, .why_host = true,
+	}, {
+		.name = "egress control on a VF toward a VF on another bus, empty vector",
+		.topo = TOPO(0x014a, sriov_nodes),
+		.provider = "pf0/vf0", .client = "pf1/vf1", .acs = { "pf1/vf1" },
+		.acs_ctrl = PCI_ACS_EC,
+		.map = BUS_ADDR, .distance = 2,
 	}, {
 		.name = "ARI functions 0 and 9",
 		.topo = TOPO(0x013f, ari_nodes),

@@ -270,14 +270,16 @@ static void p2pdma_path_of(struct pci_dev *pdev, struct p2pdma_path *path)
  * sibling below the same bridge: the Port Number of a switch downstream
  * port, the Function Number of a function of one device (PCIe r5.0, sec
  * 7.7.8.4; with ARI the whole 8-bit number, sec 6.13).  -1 when no bit
- * names @peer (a VF on a bus number of its own).
+ * names @peer: a VF on a bus number of its own, or a function integrated
+ * in the switch, whose Port Number would alias a downstream port's.
  */
 static int p2pdma_egress_bit(struct pci_dev *port, struct pci_dev *peer)
 {
 	u32 lnkcap;
 
 	if (pci_is_pcie(port) && pcie_downstream_port(port)) {
-		if (pcie_capability_read_dword(peer, PCI_EXP_LNKCAP, &lnkcap))
+		if (pci_pcie_type(peer) != PCI_EXP_TYPE_DOWNSTREAM ||
+		    pcie_capability_read_dword(peer, PCI_EXP_LNKCAP, &lnkcap))
 			return -1;
 		return FIELD_GET(PCI_EXP_LNKCAP_PN, lnkcap);
 	}
@@ -286,14 +288,33 @@ static int p2pdma_egress_bit(struct pci_dev *port, struct pci_dev *peer)
 	return pci_ari_enabled(port->bus) ? peer->devfn : PCI_FUNC(peer->devfn);
 }
 
+/* Is any bit set among the first @size of @port's egress vector? */
+static bool p2pdma_egress_any(struct pci_dev *port, unsigned int size)
+{
+	unsigned int i;
+	u32 vector;
+
+	for (i = 0; i < size; i += 32) {
+		pci_read_config_dword(port, port->acs_cap +
+				      PCI_ACS_EGRESS_CTL_V + i / 8, &vector);
+		if (size - i < 32)
+			vector &= BIT(size - i) - 1;
+		if (vector)
+			return true;
+	}
+	return false;
+}
+
 /*
- * Does ACS on @port keep a request from turning around below the bridge
- * above it?  P2P Request and Completion Redirect send every peer request
- * up (PCIe r5.0, sec 6.12.1.1 and 6.12.1.2); Egress Control only those
+ * Does ACS on @port keep peer traffic from turning around below the
+ * bridge above it?  P2P Request Redirect sends peer requests up, P2P
+ * Completion Redirect peer completions (PCIe r5.0, sec 6.12.1.1 and
+ * 6.12.1.2): either breaks the pair.  Egress Control blocks only requests
  * toward the ports or functions set in its vector, and only at the port
  * where the request would turn around, whose sibling toward the other
  * device is @peer (NULL for ports further down, where the request just
- * goes upstream).  Sets *@ec_bit to the vector bit that decided, or -1.
+ * goes upstream).  Both sides are checked, whichever starts the request.
+ * Sets *@ec_bit to the vector bit that decided, or -1.
  */
 static bool p2pdma_port_redirects(struct pci_dev *port, struct pci_dev *peer,
 				  int *ec_bit)
@@ -311,12 +332,13 @@ static bool p2pdma_port_redirects(struct pci_dev *port, struct pci_dev *peer,
 	if (!(ctrl & PCI_ACS_EC) || !peer)
 		return false;
 
-	bit = p2pdma_egress_bit(port, peer);
-	if (bit < 0)
-		return true;
 	pci_read_config_word(port, port->acs_cap + PCI_ACS_CAP, &size);
 	/* Vector size in bits 15:8, 0 meaning 256 (sec 7.7.8.2). */
 	size = size >> 8 ?: 256;
+	bit = p2pdma_egress_bit(port, peer);
+	/* No bit names the peer: only an empty vector surely lets it pass. */
+	if (bit < 0)
+		return p2pdma_egress_any(port, size);
 	if (bit >= size)
 		return false;
 	pci_read_config_dword(port, port->acs_cap + PCI_ACS_EGRESS_CTL_V +

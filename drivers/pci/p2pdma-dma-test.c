@@ -334,7 +334,7 @@ static void dma_map_untrusted_client(struct kunit *test)
 
 	/* A whole page: nothing needs a bounce buffer. */
 	check_untrusted_part(test, 0, PAGE_SIZE, no);
-	/* Half a page: mapped through the IOMMU it would be bounced. */
+	/* A quarter page at an unaligned offset: the IOMMU would bounce it. */
 	check_untrusted_part(test, PAGE_SIZE / 2, PAGE_SIZE / 4,
 			     no || !strcmp(expect, "hb"));
 }

@@ -557,7 +557,7 @@ static void p2pdma_fabric_init_sriov(const struct p2pdma_test_node *n,
 
 /*
  * VF k of the PF at @pf has routing ID PF + First VF Offset + k * VF
- * Stride (PCIe r5.0, sec 9.3.3.10 and 9.3.3.11).  Its Vendor and Device
+ * Stride (PCIe r5.0, sec 9.3.3.9 and 9.3.3.10).  Its Vendor and Device
  * IDs read as 0xffff (sec 9.3.4.1.1 and 9.3.4.1.2): the core takes them
  * from the PF.
  */

@@ -1018,6 +1018,10 @@ static void p2pdma_test_verdict_follows_rebind(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, p2pdma_test_fabric_set_acs(fabric, "dn1",
 							 ACS_REDIRECT), 0);
+	/* Nothing else drops the cached verdict in the meantime... */
+	v = p2pdma_verdict_of(ep0, ep1);
+	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_BUS_ADDR);
+	/* ...but binding a driver does. */
 	ret = pci_register_driver(&p2pdma_test_bind_driver);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	ret = kunit_add_action_or_reset(test, p2pdma_test_unregister_driver,

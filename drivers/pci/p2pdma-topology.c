@@ -39,7 +39,6 @@
 /* Redirecting ports named in one explanation. */
 #define P2PDMA_MAX_REDIRECTS	8
 
-
 struct p2pdma_host_bridge_id {
 	u16 vendor;
 	u16 device;
@@ -222,11 +221,11 @@ static void p2pdma_note_host_fn(struct pci_dev *pdev, bool added)
 		return;
 	if (!added)
 		xa_erase(&p2pdma_host_ids, key);
-	/* Without memory the root port stands for the host bridge. */
 	else if (xa_err(xa_store(&p2pdma_host_ids, key,
 				 xa_mk_value(pdev->vendor |
 					     (u32)pdev->device << 16),
 				 GFP_KERNEL)))
+		/* Out of memory: the root ports then stand for it. */
 		pci_warn(pdev, "P2PDMA: cannot record this host bridge; root ports stand for it\n");
 }
 
@@ -478,7 +477,7 @@ static void p2pdma_explain_host(struct seq_buf *why,
 			       rp->vendor, rp->device, v.distance);
 		if (v.writes_only)
 			seq_buf_puts(why,
-				     ", writes only: the root complex does not forward peer reads, so only mappings for DMA_FROM_DEVICE work");
+				     ", for writes only: the root complex does not forward peer reads, so only mappings for DMA_FROM_DEVICE work, and orchestrators, which need both ways, are refused");
 	} else if (!rp->allowed || !rc->allowed) {
 		const struct p2pdma_root *bad = rp->allowed ? rc : rp;
 
@@ -852,7 +851,10 @@ static bool p2pdma_bus_addr_reachable(struct device *dev,
  * @page: a P2P page (is_pci_p2pdma_page())
  *
  * Called by pci_p2pdma_map_type_of_sg() when an entry's provider differs
- * from the previous one's.
+ * from the previous one's.  Sets @state->map to %PCI_P2PDMA_MAP_NOT_SUPPORTED
+ * for a bus-address range @dev's DMA mask cannot reach, and for a pair that
+ * can only write (see the allow-list) unless @state->dir is
+ * %DMA_FROM_DEVICE.
  */
 void pci_p2pdma_map_state_update(struct pci_p2pdma_map_state *state,
 				 struct device *dev, struct page *page)
@@ -885,10 +887,11 @@ static int p2pdma_pci_notify(struct notifier_block *nb, unsigned long action,
 				    action == BUS_NOTIFY_ADD_DEVICE);
 		break;
 	/*
-	 * A client's IOMMU domain, which the virtual-IOMMU rule reads, changes
-	 * only with its driver: binding to vfio-pci or to a kernel driver,
-	 * or a new default domain type, which the IOMMU core accepts only
-	 * while no driver is bound.
+	 * A client's IOMMU domain, which the virtual-IOMMU rule reads, is
+	 * set up when a driver binds; a new default domain type is accepted
+	 * only while no driver is bound.  vfio-pci attaches user domains
+	 * after binding, but then no kernel DMA mapping is made for the
+	 * device until it is rebound to a kernel driver: another bind.
 	 */
 	case BUS_NOTIFY_BOUND_DRIVER:
 	case BUS_NOTIFY_UNBOUND_DRIVER:

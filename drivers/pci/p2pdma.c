@@ -44,9 +44,10 @@ static void p2pdma_users_released(struct percpu_ref *ref)
  * context, when the page's count drops to zero.  The page goes straight
  * back to the pool, as RAM goes back to the page allocator, so the memory
  * is available again when munmap() or exit() returns.  No grace period is
- * needed: a lockless get_user_pages_fast() cannot take a reference on a
- * page whose count is zero, and it rechecks the page table entry after
- * any reference it takes.
+ * needed: a lockless get_user_pages_fast() that read the old page table
+ * entry may still take a reference on the page once it is back in the
+ * pool (its count is one there), but it rechecks the entry after taking
+ * it, finds it gone and drops the reference again, as with any freed page.
  *
  * Every page in the pool has a count of one, as memremap_pages() leaves
  * it: kernel users of pci_alloc_p2pmem() may get_page() it (a bio does)

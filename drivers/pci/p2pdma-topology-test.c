@@ -130,6 +130,28 @@ static const struct p2pdma_test_node nested_nodes[] = {
 	{}
 };
 
+/*
+ * Five switches deep on the client's side, every port on the way with ACS:
+ * more redirecting ports than an explanation names.
+ */
+static const struct p2pdma_test_node deep_nodes[] = {
+	NODE("rp", -1, ROOT_PORT, PCI_DEVFN(1, 0)),
+	NODE("up1", 0, SWITCH_UP, PCI_DEVFN(0, 0), .acs = true),
+	NODE("dn1a", 1, SWITCH_DOWN, PCI_DEVFN(0, 0), .acs = true),
+	NODE("dn1b", 1, SWITCH_DOWN, PCI_DEVFN(1, 0), .acs = true),
+	NODE("ep_a", 2, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
+	NODE("up2", 3, SWITCH_UP, PCI_DEVFN(0, 0), .acs = true),
+	NODE("dn2", 5, SWITCH_DOWN, PCI_DEVFN(0, 0), .acs = true),
+	NODE("up3", 6, SWITCH_UP, PCI_DEVFN(0, 0), .acs = true),
+	NODE("dn3", 7, SWITCH_DOWN, PCI_DEVFN(0, 0), .acs = true),
+	NODE("up4", 8, SWITCH_UP, PCI_DEVFN(0, 0), .acs = true),
+	NODE("dn4", 9, SWITCH_DOWN, PCI_DEVFN(0, 0), .acs = true),
+	NODE("up5", 10, SWITCH_UP, PCI_DEVFN(0, 0), .acs = true),
+	NODE("dn5", 11, SWITCH_DOWN, PCI_DEVFN(0, 0), .acs = true),
+	NODE("ep_b", 12, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
+	{}
+};
+
 /* An endpoint on each of two root ports. */
 static const struct p2pdma_test_node two_rp_nodes[] = {
 	NODE("rp0", -1, ROOT_PORT, PCI_DEVFN(1, 0), .acs = true),
@@ -1038,6 +1060,46 @@ static void p2pdma_test_verdict_follows_rebind(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_BUS_ADDR);
 }
 
+static const struct p2pdma_test_topology deep_topo =
+	TOPO(0x014b, deep_nodes);
+
+/*
+ * Ten redirecting ports between the two devices: the verdict counts them
+ * all, and the explanation names eight, says how many more there are and
+ * still fits its buffer.
+ */
+static void p2pdma_test_many_redirects(struct kunit *test)
+{
+	static const char * const ports[] = {
+		"dn1a", "dn1b", "up2", "dn2", "up3", "dn3", "up4", "dn4",
+		"up5", "dn5",
+	};
+	struct p2pdma_test_fabric *fabric;
+	struct pci_dev *ep_a, *ep_b;
+	struct p2pdma_verdict v;
+	unsigned int i;
+	char *why;
+
+	fabric = p2pdma_test_fabric(test, &deep_topo);
+	ep_a = p2pdma_test_dev(test, fabric, "ep_a");
+	ep_b = p2pdma_test_dev(test, fabric, "ep_b");
+	for (i = 0; i < ARRAY_SIZE(ports); i++)
+		KUNIT_ASSERT_EQ_MSG(test, p2pdma_test_fabric_set_acs(fabric,
+					ports[i], ACS_REDIRECT), 0,
+				    "ACS on %s", ports[i]);
+	p2pdma_test_allow(test, HB_VENDOR, 0x014b, 0);
+	p2pdma_topology_changed();
+
+	v = p2pdma_judge(ep_a, ep_b, NULL);
+	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);
+	why = p2pdma_test_explain(test, ep_a, &ep_b->dev);
+	kunit_info(test, "%s\n", why);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, "and 2 more ports"),
+				  "explanation: %s", why);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, ";...)"),
+				  "explanation: %s", why);
+}
+
 static const struct p2pdma_test_topology writes_only_topo =
 	TOPO(0x0149, two_rp_nodes);
 
@@ -1121,6 +1183,7 @@ static struct kunit_case p2pdma_topology_test_cases[] = {
 	KUNIT_CASE(p2pdma_test_host_bridge_known_early),
 	KUNIT_CASE(p2pdma_test_verdict_follows_rebind),
 	KUNIT_CASE(p2pdma_test_writes_only),
+	KUNIT_CASE(p2pdma_test_many_redirects),
 	{}
 };
 

@@ -502,13 +502,19 @@ static void p2pdma_explain_acs(struct seq_buf *why,
 			       const struct p2pdma_redirects *acs,
 			       struct pci_dev *common)
 {
+	int more = acs->nr - P2PDMA_MAX_REDIRECTS;
+
 	seq_buf_puts(why, "; ACS at ");
 	p2pdma_print_ports(why, acs, ' ', true);
+	/* The explanation has room for so many; lspci -vv lists the rest. */
+	if (more > 0)
+		seq_buf_printf(why, " and %d more port%s", more,
+			       more > 1 ? "s" : "");
 	seq_buf_printf(why,
 		       " sends the traffic up to the root complex (to let it turn around at %s instead, boot with pci=disable_acs_redir=",
 		       pci_name(common));
 	p2pdma_print_ports(why, acs, ';', false);
-	seq_buf_putc(why, ')');
+	seq_buf_printf(why, "%s)", more > 0 ? ";..." : "");
 }
 
 static void p2pdma_explain_virt(struct seq_buf *why)

@@ -55,6 +55,20 @@ find_pair() {
 	return 0
 }
 
+# wait_until SECONDS COMMAND...: poll COMMAND every 100 ms.  The counter
+# is local: callers loop with variables of their own.
+wait_until() {
+	local polls=$(($1 * 10))
+
+	shift
+	while [ "$polls" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		polls=$((polls - 1))
+	done
+	return 1
+}
+
 # matrix_row PROVIDER CLIENT: the matrix line of a pair.
 matrix_row() {
 	grep "^$1 $2 " /sys/kernel/debug/pci_p2pdma/matrix

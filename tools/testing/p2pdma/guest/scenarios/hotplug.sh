@@ -14,18 +14,6 @@
 . /tests/lib.sh
 tap_suite qemu_hotplug
 
-# wait_until SECONDS COMMAND...: poll COMMAND every 100 ms.
-wait_until() {
-	n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
 small_copy() {
 	copy_result p2pcopy -s "$PEER_BLK" -d "$PROV_BLK" -m "$ALLOC" -n 1M
 }

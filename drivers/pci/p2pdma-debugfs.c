@@ -3,7 +3,9 @@
  * debugfs: pci_p2pdma/matrix answers "can these two devices do P2P, how,
  * how far, and if not, why" for every provider and every possible client,
  * without anyone having to write a module.  Format in
- * Documentation/ABI/testing/debugfs-pci-p2pdma.
+ * Documentation/ABI/testing/debugfs-pci-p2pdma.  It gives the orchestrators'
+ * view (both directions or nothing); each provider's p2pmem/peers in sysfs
+ * gives each direction, to everyone.
  */
 #include <linux/debugfs.h>
 #include <linux/init.h>
@@ -13,19 +15,6 @@
 
 #include "p2pdma.h"
 
-static const char *const p2pdma_map_names[] = {
-	[PCI_P2PDMA_MAP_UNKNOWN] = "??",
-	[PCI_P2PDMA_MAP_NOT_SUPPORTED] = "NO",
-	[PCI_P2PDMA_MAP_BUS_ADDR] = "BUS",
-	[PCI_P2PDMA_MAP_THRU_HOST_BRIDGE] = "HB",
-};
-
-static bool p2pdma_can_be_client(struct pci_dev *pdev)
-{
-	/* Bridges forward traffic; they do not master P2P DMA. */
-	return (pdev->class >> 16) != PCI_BASE_CLASS_BRIDGE;
-}
-
 static void p2pdma_show_pair(struct seq_file *m, struct pci_dev *provider,
 			     struct pci_dev *client)
 {
@@ -33,7 +22,7 @@ static void p2pdma_show_pair(struct seq_file *m, struct pci_dev *provider,
 	char *why = p2pdma_explain_alloc(provider, &client->dev);
 
 	seq_printf(m, "%s %s %s %d %s\n", pci_name(provider), pci_name(client),
-		   p2pdma_map_names[v.map], v.distance, why ?: "(no memory)");
+		   p2pdma_map_name(v.map), v.distance, why ?: "(no memory)");
 	kfree(why);
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The p2pmem/ sysfs group of a P2P provider: its size, what is free, whether
- * it is published, and "allocate", a file user space maps to get P2P memory
- * it can hand to O_DIRECT I/O.
+ * it is published, "allocate", a file user space maps to get P2P memory it
+ * can hand to O_DIRECT I/O, and "peers", which PCI functions can read and
+ * write that memory, readable by everyone.
  */
 #include <linux/io.h>
 #include <linux/minmax.h>
@@ -11,6 +12,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
+#include <linux/slab.h>
 #include <linux/sysfs.h>
 
 #include "p2pdma.h"
@@ -165,6 +167,79 @@ static struct bin_attribute p2pmem_allocate = {
 	.mmap = p2pmem_mmap,
 };
 
+/*
+ * Room for one line of "peers": the client's name, the map types and the
+ * distance, then the explanation.
+ */
+#define P2PMEM_PEER_LINE_MAX	(64 + P2PDMA_EXPLAIN_MAX)
+
+/*
+ * One line of "peers" into @buf:
+ * "<client> <read> <write> <distance> <explanation>\n".
+ *
+ * Return: its length, newline included.
+ */
+static size_t p2pmem_peer_line(struct pci_dev *provider,
+			       struct pci_dev *client, char *buf)
+{
+	struct p2pdma_peer peer = p2pdma_peer_of(provider, &client->dev);
+	struct seq_buf s;
+
+	/* One byte kept for the newline, so a cut explanation still ends. */
+	seq_buf_init(&s, buf, P2PMEM_PEER_LINE_MAX - 1);
+	seq_buf_printf(&s, "%s %s %s %d ", pci_name(client),
+		       p2pdma_map_name(peer.read), p2pdma_map_name(peer.write),
+		       peer.distance);
+	p2pdma_explain(provider, &client->dev, &s);
+	buf[seq_buf_used(&s)] = '\n';
+	return seq_buf_used(&s) + 1;
+}
+
+/*
+ * The text is made again at every read() and the bytes from @off on copied
+ * out, a line at a time, so any number of clients fits and nothing is kept
+ * between reads.  sysfs hands over at most a page per call, so a long text
+ * takes several: if a PCI function comes or goes between two of them, a
+ * line may be cut or repeated where they meet (never more).
+ */
+static ssize_t p2pmem_peers_read(struct file *filp, struct kobject *kobj,
+				 struct bin_attribute *attr, char *buf,
+				 loff_t off, size_t count)
+{
+	struct pci_dev *provider = to_pci_dev(kobj_to_dev(kobj));
+	struct pci_dev *client = NULL;
+	size_t done = 0, len, skip, n;
+	loff_t pos = 0;
+	char *line;
+
+	line = kmalloc(P2PMEM_PEER_LINE_MAX, GFP_KERNEL);
+	if (!line)
+		return -ENOMEM;
+	while (done < count &&
+	       (client = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, client))) {
+		if (!p2pdma_can_be_client(client))
+			continue;
+		len = p2pmem_peer_line(provider, client, line);
+		if (pos + len > off) {
+			skip = off > pos ? off - pos : 0;
+			n = min(len - skip, count - done);
+			memcpy(buf + done, line + skip, n);
+			done += n;
+		}
+		pos += len;
+	}
+	/* Held if the loop stopped with @buf full. */
+	pci_dev_put(client);
+	kfree(line);
+	return done;
+}
+
+/* No size: the text is as long as the machine has functions. */
+static struct bin_attribute p2pmem_peers = {
+	.attr = { .name = "peers", .mode = 0444 },
+	.read = p2pmem_peers_read,
+};
+
 static struct attribute *p2pmem_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_available.attr,
@@ -174,6 +249,7 @@ static struct attribute *p2pmem_attrs[] = {
 
 static struct bin_attribute *p2pmem_bin_attrs[] = {
 	&p2pmem_allocate,
+	&p2pmem_peers,
 	NULL,
 };
 

@@ -807,31 +807,95 @@ struct p2pdma_verdict p2pdma_verdict_of_dev(struct pci_dev *provider,
 }
 
 /**
+ * p2pdma_peer_of - how a client reaches a provider, in each direction
+ * @provider: device exposing the memory
+ * @dev: a PCI device, or a device below one
+ *
+ * Splits the cached verdict of the pair by direction.  A pair through a
+ * host bridge that forwards posted writes only can write into @provider's
+ * memory but not read it.  A bus-address pair whose client's DMA mask
+ * cannot reach every range of @provider can do neither: the map path
+ * refuses such ranges at every I/O, and a caller choosing a provider
+ * chooses all its memory.
+ *
+ * Return: the map type of each direction, and the distance (-1 when
+ * neither direction works).
+ */
+struct p2pdma_peer p2pdma_peer_of(struct pci_dev *provider, struct device *dev)
+{
+	struct p2pdma_peer peer = { PCI_P2PDMA_MAP_NOT_SUPPORTED,
+				    PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
+	struct p2pdma_verdict v = p2pdma_verdict_of_dev(provider, dev);
+	u64 limit, last;
+
+	if (v.map != PCI_P2PDMA_MAP_BUS_ADDR &&
+	    v.map != PCI_P2PDMA_MAP_THRU_HOST_BRIDGE)
+		return peer;
+	if (v.map == PCI_P2PDMA_MAP_BUS_ADDR &&
+	    !p2pdma_mask_reaches(provider, dev, &limit, &last))
+		return peer;
+	peer.write = v.map;
+	if (!v.writes_only)
+		peer.read = v.map;
+	peer.distance = v.distance;
+	return peer;
+}
+
+/**
  * p2pdma_client_verdict - the verdict orchestrators and the matrix report
  * @provider: device exposing the memory
  * @dev: a PCI device, or a device below one
  *
- * As p2pdma_verdict_of_dev(), but a bus-address pair whose client's DMA
- * mask cannot reach every range of @provider is refused, as the map path
- * would refuse those ranges at every I/O, and so is a pair that can only
- * write: orchestrators promise both directions.
+ * As p2pdma_peer_of(), for callers that need both directions: the pair is
+ * refused unless the client can both read and write @provider's memory, in
+ * the same way.  Orchestrators hand memory to clients that do both.
  *
  * Return: the map type and distance of the pair.
  */
 struct p2pdma_verdict p2pdma_client_verdict(struct pci_dev *provider,
 					    struct device *dev)
 {
-	const struct p2pdma_verdict none = { PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
-	struct p2pdma_verdict v = p2pdma_verdict_of_dev(provider, dev);
-	u64 limit, last;
+	struct p2pdma_verdict v = { PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
+	struct p2pdma_peer peer = p2pdma_peer_of(provider, dev);
 
-	/* They hand memory to clients that both read and write it. */
-	if (v.writes_only)
-		return none;
-	if (v.map == PCI_P2PDMA_MAP_BUS_ADDR &&
-	    !p2pdma_mask_reaches(provider, dev, &limit, &last))
-		return none;
+	if (peer.read == peer.write &&
+	    peer.read != PCI_P2PDMA_MAP_NOT_SUPPORTED) {
+		v.map = peer.read;
+		v.distance = peer.distance;
+	}
 	return v;
+}
+
+/**
+ * p2pdma_map_name - the short name of a map type in the P2P reports
+ * @map: the map type
+ *
+ * Return: "BUS", "HB", "NO", or "??" for a value that is none of those.
+ */
+const char *p2pdma_map_name(enum pci_p2pdma_map_type map)
+{
+	switch (map) {
+	case PCI_P2PDMA_MAP_BUS_ADDR:
+		return "BUS";
+	case PCI_P2PDMA_MAP_THRU_HOST_BRIDGE:
+		return "HB";
+	case PCI_P2PDMA_MAP_NOT_SUPPORTED:
+		return "NO";
+	default:
+		return "??";
+	}
+}
+
+/**
+ * p2pdma_can_be_client - whether the P2P reports list a PCI function
+ * @pdev: the function
+ *
+ * Return: false for bridges, which forward traffic and do not master P2P
+ * DMA; true for every other function.
+ */
+bool p2pdma_can_be_client(struct pci_dev *pdev)
+{
+	return (pdev->class >> 16) != PCI_BASE_CLASS_BRIDGE;
 }
 
 /*

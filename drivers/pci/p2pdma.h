@@ -74,6 +74,20 @@ struct p2pdma_verdict {
 	bool writes_only;
 };
 
+/**
+ * struct p2pdma_peer - how a client reaches a provider, per direction
+ * @read: map type of the client reading the provider's memory
+ *	(%DMA_TO_DEVICE)
+ * @write: map type of the client writing into it (%DMA_FROM_DEVICE)
+ * @distance: ports the transfer crosses, or -1 when both @read and @write
+ *	are %PCI_P2PDMA_MAP_NOT_SUPPORTED
+ */
+struct p2pdma_peer {
+	enum pci_p2pdma_map_type read;
+	enum pci_p2pdma_map_type write;
+	int distance;
+};
+
 /* Allow-list entry flags, see p2pdma_allow_host_bridge(). */
 #define P2PDMA_ALLOW_SAME_HOST_BRIDGE	BIT(0)
 #define P2PDMA_ALLOW_WRITES_ONLY	BIT(1)
@@ -95,8 +109,11 @@ struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
 					struct pci_dev *client);
 struct p2pdma_verdict p2pdma_verdict_of_dev(struct pci_dev *provider,
 					    struct device *dev);
+struct p2pdma_peer p2pdma_peer_of(struct pci_dev *provider, struct device *dev);
 struct p2pdma_verdict p2pdma_client_verdict(struct pci_dev *provider,
 					    struct device *dev);
+const char *p2pdma_map_name(enum pci_p2pdma_map_type map);
+bool p2pdma_can_be_client(struct pci_dev *pdev);
 void p2pdma_explain(struct pci_dev *provider, struct device *client,
 		    struct seq_buf *out);
 char *p2pdma_explain_alloc(struct pci_dev *provider, struct device *client);

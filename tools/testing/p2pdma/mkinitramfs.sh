@@ -18,11 +18,18 @@ busybox=/bin/busybox
 	{ echo "initramfs: $busybox is missing (apt-get install busybox-static)" >&2; exit 1; }
 
 rm -rf "$root"
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,tests,modules}
+mkdir -p "$root"/{bin,sbin,dev,etc,proc,sys,tmp,tests,modules}
+# An unprivileged user, for what must work without root (su -s /bin/sh p2puser).
+printf 'root:x:0:0:root:/:/bin/sh\np2puser:x:1000:1000:p2puser:/tmp:/bin/sh\n' >"$root/etc/passwd"
+printf 'root:x:0:\np2puser:x:1000:\n' >"$root/etc/group"
 cp "$busybox" "$root/bin/busybox"
 make -s -C "$here/src" OUT="$root/bin"
-gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/p2pmatrix" \
-	"$repo/tools/pci/p2pmatrix.c"
+# p2pmatrix as its users build it (make -C tools/pci), from the composed tree.
+tools_out=$build/tools-pci/
+mkdir -p "$tools_out"
+CFLAGS="-Wextra -Werror" LDFLAGS=-static \
+	make -s -C "$build/linux/tools/pci" OUTPUT="$tools_out" "${tools_out}p2pmatrix"
+cp "${tools_out}p2pmatrix" "$root/bin/p2pmatrix"
 cp "$here/guest/init" "$root/init"
 chmod +x "$root/init"
 cp "$here/guest/tap.sh" "$here/guest/lib.sh" "$here"/guest/scenarios/*.sh "$root/tests/"

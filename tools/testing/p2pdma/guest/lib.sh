@@ -74,6 +74,56 @@ matrix_row() {
 	grep "^$1 $2 " /sys/kernel/debug/pci_p2pdma/matrix
 }
 
+# as_user CMD: run the shell command CMD as the unprivileged user p2puser
+# (mkinitramfs.sh puts it in /etc/passwd).
+as_user() {
+	su -s /bin/sh p2puser -c "$1"
+}
+
+# expect_peers "READ WRITE DIST" TEXT: PEER's line of PROV's p2pmem/peers,
+# read by an unprivileged user, has those fields and mentions TEXT; the
+# file lists every PCI function that is not a bridge, reads the same in
+# small chunks, and p2pmatrix --json, run unprivileged, has the pair.
+expect_peers() {
+	peers=/sys/bus/pci/devices/$PROV/p2pmem/peers
+	expect_eq "p2pmem/peers is read-only, for everyone" "-r--r--r--" \
+		"$(stat -c %A "$peers")"
+	expect_eq "the unprivileged user is not root" 1000 "$(as_user 'id -u')"
+	row=$(as_user "grep '^$PEER ' $peers")
+	expect_eq "p2pmem/peers, read unprivileged: $PEER reads/writes: $1" \
+		"$1" "$(echo "$row" | cut -d' ' -f2-4)"
+	if echo "$row" | grep -qF -- "$2"; then
+		ok "p2pmem/peers explains: $2"
+	else
+		echo "    # no '$2' in: $row"
+		not_ok "p2pmem/peers explains: $2"
+	fi
+	n=0
+	for d in /sys/bus/pci/devices/*; do
+		case $(cat "$d/class") in 0x06*) ;; *) n=$((n + 1)) ;; esac
+	done
+	expect_eq "p2pmem/peers has a line per PCI function but bridges" \
+		"$n" "$(wc -l <"$peers")"
+	expect_eq "p2pmem/peers read 7 bytes at a time is the same text" \
+		"$(md5sum <"$peers")" \
+		"$(as_user "dd if=$peers bs=7 2>/dev/null" | md5sum)"
+	as_user 'p2pmatrix --json' >/tmp/p2pmatrix.json 2>/tmp/p2pmatrix.err
+	expect_eq "p2pmatrix --json runs unprivileged" 0 "$?"
+	sed 's/^/    # /' /tmp/p2pmatrix.err
+	set -- $1
+	obj="{\"provider\": \"$PROV\", \"client\": \"$PEER\", \"read\": \"$1\", \"write\": \"$2\", \"distance\": $3, \"reason\": \""
+	check "p2pmatrix --json: an array, one object per line" \
+		test "$(head -n1 /tmp/p2pmatrix.json)" = "[" -a \
+		"$(tail -n1 /tmp/p2pmatrix.json)" = "]"
+	if grep -qF -- "$obj" /tmp/p2pmatrix.json; then
+		ok "p2pmatrix --json has $PEER: $1/$2 $3"
+	else
+		echo "    # no '$obj' in:"
+		sed 's/^/    #   /' /tmp/p2pmatrix.json
+		not_ok "p2pmatrix --json has $PEER: $1/$2 $3"
+	fi
+}
+
 # Run a copy and classify: prints "verified", "EREMOTEIO" or "wrong data".
 copy_result() {
 	out=$("$@" 2>&1)

@@ -12,6 +12,7 @@ if find_pair; then
 	expect_route "orchestrators, which need both directions, are refused" \
 		"NO -1" "$PROV" "$PEER"
 	expect_reason "the reason says writes only" "writes only" "$PROV" "$PEER"
+	expect_peers "NO HB 4" "writes only"
 	expect_eq "the peer writes into the CMB: copy peer -> provider verifies" \
 		verified \
 		"$(copy_result p2pcopy -s "$PEER_BLK" -d "$PROV_BLK" -m "$ALLOC" -n 4M)"

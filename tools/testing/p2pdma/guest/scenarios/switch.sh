@@ -76,6 +76,7 @@ if find_pair; then
 		"$(matrix_row "$PROV" "$PEER" | cut -d' ' -f3,4)"
 	expect_eq "provider reaches itself, distance 0" "BUS 0" \
 		"$(matrix_row "$PROV" "$PROV" | cut -d' ' -f3,4)"
+	expect_peers "BUS BUS 4" "by PCI bus address, distance 4"
 
 	expect_eq "O_DIRECT copy peer -> provider through the CMB" verified \
 		"$(copy_result p2pcopy -s "$PEER_BLK" -d "$PROV_BLK" -m "$ALLOC" -n 8M)"

@@ -5,7 +5,7 @@
 #
 #   check.sh <repo> <build-dir> [tool...]
 #
-# Tools, all by default: checkpatch sparse coccinelle kernel-doc format w1.
+# Tools, all by default: checkpatch sparse coccinelle kernel-doc abi format w1.
 # Each finding is printed as file:line; the script ends with one line per
 # tool and exits non-zero if any tool found something.  What is covered:
 #
@@ -25,6 +25,9 @@
 #             code are printed for information.
 # kernel-doc  -none -Wall on our files, and every exported function and every
 #             function and type of our public headers must have a comment.
+# abi         every What: path of our Documentation/ABI files is described
+#             by no other ABI file of the composed tree (get_abi.pl would
+#             merge the two descriptions into one entry).
 # format      clang-format (the top-level .clang-format) on our C files; the
 #             files that predate it (format_legacy below) are reported, not
 #             enforced.
@@ -37,7 +40,7 @@ set -uo pipefail
 repo=$(cd "$1" && pwd)
 build=$(cd "$2" && pwd)
 shift 2
-tools=${*:-checkpatch sparse coccinelle kernel-doc format w1}
+tools=${*:-checkpatch sparse coccinelle kernel-doc abi format w1}
 tree=$build/linux
 obj=$build/obj
 here=$repo/tools/testing/p2pdma
@@ -450,6 +453,52 @@ print("@@public %d" % total)
 	fi
 elif want kernel-doc; then
 	record kernel-doc "not run (no composed tree)"
+fi
+
+# ----------------------------------------------------------------------- abi
+# A What: tag names one path or more, the further ones on the lines below
+# it; any other "Tag:" ends the list.
+if want abi && need_tree; then
+	echo "==== ABI What: paths described once"
+	abi_ours=$(printf '%s\n' $doc_files | grep '^Documentation/ABI/')
+	out=$(cd "$tree" && find Documentation/ABI -type f | sort | python3 -c '
+import re, sys
+ours = set(sys.argv[1].split())
+def whats(path):
+	res, in_what = [], False
+	for n, line in enumerate(open(path, errors="replace"), 1):
+		m = re.match(r"^What:\s*(\S.*)?$", line)
+		if m:
+			in_what = True
+			if m.group(1):
+				res.append((m.group(1).strip(), n))
+			continue
+		if re.match(r"^[A-Z][\w-]*:", line) or not line.strip():
+			in_what = False
+		elif in_what:
+			res.append((line.strip(), n))
+	return res
+mine, seen = {}, {}
+for f in sys.stdin.read().split():
+	for w, n in whats(f):
+		if f in ours:
+			mine.setdefault(w, []).append((f, n))
+		else:
+			seen.setdefault(w, []).append((f, n))
+for w in sorted(mine):
+	others = seen.get(w, []) + mine[w][1:]
+	for f, n in others:
+		print("%s:%d: %s is also described at %s:%d" % (mine[w][0][0], mine[w][0][1], w, f, n))
+' "$abi_ours")
+	[ -n "$out" ] && echo "$out"
+	n=$(count "$out")
+	if [ "$n" = 0 ]; then
+		record abi clean "($(count "$abi_ours") ABI files of ours against the tree's $(find "$tree/Documentation/ABI" -type f | wc -l))"
+	else
+		record abi "$n duplicate What: path(s)"
+	fi
+elif want abi; then
+	record abi "not run (no composed tree)"
 fi
 
 # -------------------------------------------------------------- clang-format

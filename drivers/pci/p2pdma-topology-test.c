@@ -1083,10 +1083,12 @@ static void p2pdma_test_many_redirects(struct kunit *test)
 	fabric = p2pdma_test_fabric(test, &deep_topo);
 	ep_a = p2pdma_test_dev(test, fabric, "ep_a");
 	ep_b = p2pdma_test_dev(test, fabric, "ep_b");
-	for (i = 0; i < ARRAY_SIZE(ports); i++)
-		KUNIT_ASSERT_EQ_MSG(test, p2pdma_test_fabric_set_acs(fabric,
-					ports[i], ACS_REDIRECT), 0,
-				    "ACS on %s", ports[i]);
+	for (i = 0; i < ARRAY_SIZE(ports); i++) {
+		int ret = p2pdma_test_fabric_set_acs(fabric, ports[i],
+						     ACS_REDIRECT);
+
+		KUNIT_ASSERT_EQ_MSG(test, ret, 0, "ACS on %s", ports[i]);
+	}
 	p2pdma_test_allow(test, HB_VENDOR, 0x014b, 0);
 	p2pdma_topology_changed();
 

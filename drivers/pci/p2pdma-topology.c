@@ -22,6 +22,7 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/string_choices.h>
 #ifdef CONFIG_X86
 #include <asm/cpufeature.h>
 #include <asm/processor.h>
@@ -509,7 +510,7 @@ static void p2pdma_explain_acs(struct seq_buf *why,
 	/* The explanation has room for so many; lspci -vv lists the rest. */
 	if (more > 0)
 		seq_buf_printf(why, " and %d more port%s", more,
-			       more > 1 ? "s" : "");
+			       str_plural(more));
 	seq_buf_printf(why,
 		       " sends the traffic up to the root complex (to let it turn around at %s instead, boot with pci=disable_acs_redir=",
 		       pci_name(common));

@@ -41,7 +41,13 @@ static void *xrealloc(void *p, size_t size)
 
 static char *xstrdup(const char *s)
 {
-	return strcpy(xrealloc(NULL, strlen(s) + 1), s);
+	char *copy = strdup(s);
+
+	if (!copy) {
+		perror("p2pmatrix");
+		exit(1);
+	}
+	return copy;
 }
 
 static struct pair *new_pair(void)
@@ -234,7 +240,7 @@ static void print_json(void)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-v] [--json] [-d devices-dir]\n"
+		"Usage: %s [-v] [--json] [-d devices-dir]\n"
 		"  -v, --verbose  add the kernel's reason for each pair\n"
 		"  --json         print a JSON array of {provider, client, read,\n"
 		"                 write, distance, reason}\n"

@@ -17,9 +17,26 @@
 # The benchmark module (bench/p2pbench.c) uses only the API both share and is
 # built out of tree against each.  Every boot is QEMU (TCG) on a topology of
 # topologies.sh with guest/scenarios/bench.sh; the kernels alternate boot by
-# boot, round by round (P2P_BENCH_ROUNDS, at least 5), and which one goes
-# first alternates too.  The serial logs land in <build>/bench/logs and
-# bench_report.py turns them into results.md, results.csv and map.png.
+# boot, round by round (P2P_BENCH_ROUNDS, 3 by default, 2 at least), and
+# which one goes first alternates too.  The serial logs land in
+# <build>/bench/logs and bench_report.py turns them into results.md,
+# results.csv and map.png.
+#
+# Two kinds of boot:
+#   counted  (logs r<round>-<kernel>-<topology>.log) QEMU with
+#            -icount shift=0,sleep=off: the guest clock advances 1 ns per
+#            guest instruction executed and skips idle time, so every "ns"
+#            the guest measures is an instruction count, the same from one
+#            boot to the next whatever else the host does.  Every map,
+#            distance, find and single-CPU allocator figure comes from these.
+#            -icount needs single-threaded TCG (one host thread runs both
+#            vCPUs in turn; their instructions both advance the clock).
+#   timed    (logs r<round>-<kernel>-a-time.log) ordinary multi-threaded
+#            TCG on topology (a): the allocator with two CPUs at once, which
+#            measures contention that single-threaded icount does not model,
+#            and the O_DIRECT copies, in wall-clock time, as information
+#            only: these figures follow the host's load.
+#            P2P_BENCH_TIME_ROUNDS (default: P2P_BENCH_ROUNDS; 0 drops them).
 #
 # Every kernel build and every QEMU boot holds /tmp/p2p-cpu.lock
 # (P2P_CPU_LOCK): on a 2-core machine two of them at once would measure each
@@ -31,7 +48,8 @@ build=$(cd "$2" && pwd)
 stage=${3:-all}
 here=$repo/tools/testing/p2pdma
 bench=$build/bench
-rounds=${P2P_BENCH_ROUNDS:-5}
+rounds=${P2P_BENCH_ROUNDS:-3}
+time_rounds=${P2P_BENCH_TIME_ROUNDS:-$rounds}
 lock=${P2P_CPU_LOCK:-/tmp/p2p-cpu.lock}
 jobs=${P2P_JOBS:-2}
 cc=gcc
@@ -215,30 +233,46 @@ topo_extra() {
 	esac
 }
 
-boot() {	# kernel topology log
-	local k=$1 t=$2 log=$3 obj rc=0 t0 cmdline
+# QEMU's clock for a kind of boot.  count: -icount shift=0 makes the
+# virtual clock advance 2^0 = 1 ns per guest instruction, sleep=off lets it
+# jump over idle time instead of waiting for the host's clock; icount rules
+# out multi-threaded TCG, so the accelerator says thread=single outright.
+# time: the ordinary (multi-threaded) TCG of every other boot.
+accel_args() {
+	case $1 in
+	count) echo "-accel tcg,thread=single -icount shift=0,sleep=off" ;;
+	time) echo "-accel tcg" ;;
+	esac
+}
+
+boot() {	# kernel topology log mode
+	local k=$1 t=$2 log=$3 mode=$4 obj rc=0 t0 cmdline args
 	obj=$(obj_of "$k")
 	rm -f "$bench/disk0.img" "$bench/disk1.img"
 	truncate -s 64M "$bench/disk0.img" "$bench/disk1.img"
-	cmdline="console=ttyS0 panic=-1 oops=panic p2ptest=bench p2pbench=$t $(topo_cmdline "$t") $(topo_extra "$t")"
+	cmdline="console=ttyS0 panic=-1 oops=panic p2ptest=bench p2pbench=$t p2pbench_mode=$mode $(topo_cmdline "$t") $(topo_extra "$t")"
+	args="-machine q35 $(accel_args "$mode") -cpu qemu64 -smp 2 -m 2G"
+	args="$args -nographic -no-reboot -bios /usr/share/qemu/qboot.rom"
+	args="$args -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"
+	args="$args $(P2P_BUILD=$bench p2p_topology "$t")"
+	# The command line heads the log: the report checks the clock of
+	# every boot from it.
+	echo "P2PHOST qemu|$args|" >"$log"
 	t0=$(date +%s)
-	# shellcheck disable=SC2046
-	cpu timeout --foreground 600 qemu-system-x86_64 -machine q35 -accel tcg \
-		-cpu qemu64 -smp 2 -m 2G -nographic -no-reboot \
-		-bios /usr/share/qemu/qboot.rom \
+	# shellcheck disable=SC2086
+	cpu timeout --foreground 600 qemu-system-x86_64 $args \
 		-kernel "$obj/arch/x86/boot/bzImage" \
 		-initrd "$bench/initramfs-$k.cpio" -append "$cmdline" \
-		-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off \
-		$(P2P_BUILD=$bench p2p_topology "$t") </dev/null >"$log" 2>&1 || rc=$?
+		</dev/null >>"$log" 2>&1 || rc=$?
 	if [ $rc = 124 ]; then
 		echo "P2PBENCH error|boot timed out|" >>"$log"
 		echo "bench: $k ($t) timed out; last lines:" >&2
 		tail -n 20 "$log" >&2
 	fi
 	if grep -q '^P2PBENCH end' "$log"; then
-		say "round $r/$rounds: $k on ($t) in $(lockinfo $(($(date +%s) - t0)))"
+		say "round $r: $k on ($t), $mode, in $(lockinfo $(($(date +%s) - t0)))"
 	else
-		echo "bench: round $r/$rounds: $k on ($t) did not finish (log: $log)" >&2
+		echo "bench: round $r: $k on ($t), $mode, did not finish (log: $log)" >&2
 	fi
 }
 
@@ -251,6 +285,7 @@ machine_info() {
 		echo "qemu|$(qemu-system-x86_64 --version | head -n1)"
 		echo "host|$(uname -sr)"
 		echo "rounds|$rounds"
+		echo "time_rounds|$time_rounds"
 		echo "ours|$(cat "$bench/ours-rev" 2>/dev/null || echo '?')"
 		echo "base|$(basename "$(ls /usr/src/linux-source-6.12.tar.* | head -n1)")"
 	} >"$bench/machine.txt"
@@ -264,13 +299,13 @@ stage_run() {
 	for k in ours stock; do
 		[ -f "$bench/initramfs-$k.cpio" ] || die "no $k build; run '$0 $repo $build build'"
 	done
-	if [ "$rounds" -lt 5 ]; then
-		echo "bench: warning: $rounds round(s); the published figures need at least 5" >&2
-	fi
+	# Counted figures repeat to ~0.1%: two rounds show the spread, three
+	# show which boot is the odd one out.
+	[ "$rounds" -ge 2 ] || die "P2P_BENCH_ROUNDS=$rounds: 2 rounds at least, or no spread"
 	rm -rf "$bench/logs"
 	mkdir -p "$bench/logs"
 	machine_info
-	local t0 order w0=$waited
+	local t0 t1 order w0=$waited
 	t0=$(date +%s)
 	for r in $(seq 1 "$rounds"); do
 		# Alternate which kernel boots first, so neither always follows
@@ -278,15 +313,24 @@ stage_run() {
 		if [ $((r % 2)) = 1 ]; then order="ours stock"; else order="stock ours"; fi
 		for t in a c; do
 			for k in $order; do
-				boot "$k" "$t" "$bench/logs/r$r-$k-$t.log"
+				boot "$k" "$t" "$bench/logs/r$r-$k-$t.log" count
 			done
 		done
 		# The host-bridge route exists only in ours.
 		for t in b d; do
-			boot ours "$t" "$bench/logs/r$r-ours-$t.log"
+			boot ours "$t" "$bench/logs/r$r-ours-$t.log" count
 		done
 	done
-	say "$rounds rounds in $(($(date +%s) - t0)) s ($((waited - w0)) s waiting for the lock)"
+	t1=$(date +%s)
+	say "$rounds counted rounds in $((t1 - t0)) s ($((waited - w0)) s waiting for the lock)"
+	w0=$waited
+	for r in $(seq 1 "$time_rounds"); do
+		if [ $((r % 2)) = 1 ]; then order="ours stock"; else order="stock ours"; fi
+		for k in $order; do
+			boot "$k" a "$bench/logs/r$r-$k-a-time.log" time
+		done
+	done
+	say "$time_rounds timed rounds in $(($(date +%s) - t1)) s ($((waited - w0)) s waiting for the lock)"
 }
 
 ensure_gnuplot() {

@@ -4,12 +4,24 @@
 
     bench_report.py <build>/bench
 
-Reads logs/r<round>-<kernel>-<topology>.log (lines "P2PBENCH name|value|unit"
-printed by guest/scenarios/bench.sh) and machine.txt, and writes results.md,
-results.csv and map.png (with gnuplot, when it is installed) next to them.
-Every figure is the median over the rounds, with the minimum and maximum.
-The table says for every row with a target whether ours met it; the targets
-are fixed here and the figures are what the runs measured.
+Reads logs/r<round>-<kernel>-<topology>[-time].log (lines
+"P2PBENCH name|value|unit" printed by guest/scenarios/bench.sh, headed by
+"P2PHOST qemu|<arguments>|" from bench.sh) and machine.txt, and writes
+results.md, results.csv and map.png (with gnuplot, when it is installed)
+next to them.
+
+Logs without -time come from counted boots (QEMU -icount shift=0,sleep=off:
+one guest ns is one guest instruction); their "ns" are reported as
+instructions ("instr/entry", "instr/call") and their pairs per second as
+instructions per pair.  Logs with -time come from ordinary TCG boots and
+stay in wall-clock units, as information or, for the allocator on two CPUs
+at once, as a noisy figure.
+
+Every figure is the median over the rounds, with the minimum, the maximum
+and the spread (max - min) / median.  A counted figure whose spread is above
+NONDET_PCT is flagged "nondeterministic".  The tables say for every row with
+a target whether ours met it; the targets are fixed here and the figures are
+what the runs measured.
 """
 import csv
 import os
@@ -20,8 +32,12 @@ import subprocess
 import sys
 
 KERNELS = ("stock", "ours")
-LOG_NAME = re.compile(r"^r(\d+)-(ours|stock)-([a-z])\.log$")
+LOG_NAME = re.compile(r"^r(\d+)-(ours|stock)-([a-z])(-time)?\.log$")
 LINE = re.compile(r"P2PBENCH ([^|\r\n]+)\|([^|\r\n]*)\|([^\r\n]*)")
+QEMU_LINE = re.compile(r"^P2PHOST qemu\|([^|]*)\|")
+ICOUNT_ARG = "-icount shift=0,sleep=off"
+# Keys of the figures of timed boots start with this.
+TIME = "time:"
 
 PATHS = {"direct": "dma-direct", "iommu": "dma-iommu (intel-iommu)"}
 KINDS = {
@@ -33,13 +49,21 @@ KINDS = {
 HB_NA = ("n/a: q35's host bridge 8086:29c0 is on no allow-list of stock "
          "6.12 and it has no way to add one, so it refuses the pair")
 
+MAP_SIZES = (1, 32, 256, 4096)
 MAP_RATIO_MAX = 1.00
 P2P_HOST_MAX = 1.2
 WARM_SPEEDUP_MIN = 5.0
+# Per-entry count of the longest lists against 32 entries: "flat from 32 on".
+FLAT_MAX = 1.05
+# A counted figure whose min-max moves more than this (% of its median).
+NONDET_PCT = 0.5
 
 
 def parse_logs(bench):
-    """values[kernel][name] = [floats], units, failures, meta, results."""
+    """values[kernel][name] = [floats], units, failures, meta, results.
+
+    Figures of timed boots are under TIME + name.  meta[kernel]["qemu"]
+    holds the problems with the QEMU command lines ([] when all is well)."""
     values = {k: {} for k in KERNELS}
     fails = {k: {} for k in KERNELS}
     units = {}
@@ -53,10 +77,21 @@ def parse_logs(bench):
         if not m:
             continue
         kernel = m.group(2)
+        counted = not m.group(4)
+        prefix = "" if counted else TIME
         boots[kernel] += 1
         finished = False
+        qemu_seen = False
         with open(os.path.join(logs, fname), errors="replace") as f:
             for line in f:
+                qm = QEMU_LINE.match(line)
+                if qm:
+                    qemu_seen = True
+                    if counted != (ICOUNT_ARG in qm.group(1)):
+                        fails[kernel].setdefault(fname, []).append(
+                            "QEMU ran " + ("without" if counted else "with") +
+                            " " + ICOUNT_ARG)
+                    continue
                 lm = LINE.search(line)
                 if not lm:
                     continue
@@ -64,7 +99,7 @@ def parse_logs(bench):
                 if name == "end":
                     finished = True
                 elif name.startswith("meta"):
-                    meta[kernel].setdefault(value, set()).add(unit)
+                    meta[kernel].setdefault(prefix + value, set()).add(unit)
                 elif name.startswith("result/") or name.startswith("check/"):
                     results[kernel].setdefault(name, set()).add(value)
                 elif name.startswith("info/client"):
@@ -78,11 +113,26 @@ def parse_logs(bench):
                     except ValueError:
                         fails[kernel].setdefault(name, []).append(unit)
                         continue
-                    values[kernel].setdefault(name, []).append(v)
-                    units[name] = unit
+                    if counted:
+                        v, unit = counted_unit(v, unit)
+                    values[kernel].setdefault(prefix + name, []).append(v)
+                    units[prefix + name] = unit
+        if not qemu_seen:
+            fails[kernel].setdefault(fname, []).append("no QEMU command line")
         if not finished:
             unfinished.append(fname)
     return values, fails, units, meta, results, boots, unfinished
+
+
+def counted_unit(v, unit):
+    """A figure of a counted boot in instructions: 1 guest ns = 1 instr."""
+    if unit == "pairs/s":
+        return (1e9 / v if v else float("inf")), "instr/pair"
+    if unit.startswith("ns/"):
+        return v, "instr/" + unit[3:]
+    if unit.startswith("ns "):
+        return v, "instr " + unit[3:]
+    return v, unit
 
 
 def stats(vals):
@@ -91,17 +141,26 @@ def stats(vals):
     return (statistics.median(vals), min(vals), max(vals), len(vals))
 
 
+def spread_pct(s):
+    """(max - min) / median, in %, of a stats() tuple."""
+    if not s or not s[0]:
+        return None
+    return (s[2] - s[1]) / abs(s[0]) * 100
+
+
 def fmt(x):
     if x is None:
         return "n/a"
     ax = abs(x)
+    if ax >= 1e9:
+        return f"{x / 1e9:.3f}G"
     if ax >= 1e6:
-        return f"{x / 1e6:.2f}M"
-    if ax >= 1e4:
+        return f"{x / 1e6:.3f}M"
+    if ax >= 1e5:
         return f"{x / 1e3:.1f}k"
-    if ax >= 100:
+    if ax >= 1000:
         return f"{x:.0f}"
-    if ax >= 10:
+    if ax >= 100:
         return f"{x:.1f}"
     return f"{x:.2f}"
 
@@ -110,6 +169,11 @@ def fmt_stats(s):
     if s is None:
         return "n/a"
     return f"{fmt(s[0])} ({fmt(s[1])}–{fmt(s[2])})"
+
+
+def fmt_spread(s):
+    p = spread_pct(s)
+    return "—" if p is None else f"{p:.2f}%"
 
 
 def spread(r):
@@ -127,6 +191,15 @@ class Row:
         self.ratio = None
         self.target = ""        # met / MISSED / "" (no target)
         self.detail = ""
+        self.counted = not key.startswith(TIME)
+
+    def nondeterministic(self):
+        """The kernels whose counted figure moved more than NONDET_PCT."""
+        if not self.counted:
+            return []
+        return [(k, p) for k, p in (("stock", spread_pct(self.stock)),
+                                    ("ours", spread_pct(self.ours)))
+                if p is not None and p > NONDET_PCT]
 
 
 def build_rows(values, units):
@@ -160,10 +233,10 @@ def build_rows(values, units):
             r.target = "met" if ok_all and any_check else "MISSED"
             r.detail = "; ".join(parts)
 
-    # Map path.
+    # Map path, counted.
     for path, path_label in PATHS.items():
         for kind, kind_label in KINDS.items():
-            for n in (1, 32, 256):
+            for n in MAP_SIZES:
                 if kind.startswith("mixed") and n < 2:
                     continue
                 key = f"map/{path}/{kind}/{n}"
@@ -176,7 +249,7 @@ def build_rows(values, units):
                         checks.append((None, f"ratio <= {MAP_RATIO_MAX:.2f}"))
                     else:
                         checks.append((r.ratio <= MAP_RATIO_MAX,
-                                       f"ratio {r.ratio:.3f} {'<=' if r.ratio <= MAP_RATIO_MAX else '>'} {MAP_RATIO_MAX:.2f}{spread(r)}"))
+                                       f"ratio {r.ratio:.4f} {'<=' if r.ratio <= MAP_RATIO_MAX else '>'} {MAP_RATIO_MAX:.2f}{spread(r)}"))
                 if kind.startswith("p2p"):
                     host_key = (f"map/{path}/host/{n}" if kind == "p2p-bus"
                                 else f"map/{path}/host-hbtopo/{n}")
@@ -187,19 +260,29 @@ def build_rows(values, units):
                         x = r.ours[0] / h
                         checks.append((x <= P2P_HOST_MAX,
                                        f"{x:.2f}x host-only {'<=' if x <= P2P_HOST_MAX else '>'} {P2P_HOST_MAX}x"))
+                if n == MAP_SIZES[-1]:
+                    # Flat from 32 entries on: no per-entry cost that grows
+                    # with the list.
+                    m32 = med("ours", f"map/{path}/{kind}/32")
+                    if r.ours is None or not m32:
+                        checks.append((None, f"flat: <= {FLAT_MAX}x ours at 32 entries"))
+                    else:
+                        x = r.ours[0] / m32
+                        checks.append((x <= FLAT_MAX,
+                                       f"flat: {x:.3f}x ours at 32 entries {'<=' if x <= FLAT_MAX else '>'} {FLAT_MAX}x"))
                 judge(r, checks)
 
-    # Allocator.
-    for cpus in (1, 2):
-        for size, label in ((4, "4 KiB"), (64, "64 KiB"), (1024, "1 MiB")):
-            key = f"alloc/{size}K/{cpus}cpu"
-            r = add(key, f"pci_alloc_p2pmem + pci_free_p2pmem, {label}, {cpus} CPU{'s at once' if cpus > 1 else ''}",
-                    "higher")
-            if r.ratio is None:
-                judge(r, [(None, "ratio >= 1.00")])
-            else:
-                judge(r, [(r.ratio >= 1.0,
-                           f"ratio {r.ratio:.3f} {'>=' if r.ratio >= 1.0 else '<'} 1.00{spread(r)}")])
+    # Allocator: one CPU counted, two CPUs at once in time (contention,
+    # which single-threaded icount does not model).
+    sizes = ((4, "4 KiB"), (64, "64 KiB"), (1024, "1 MiB"))
+    for size, label in sizes:
+        r = add(f"alloc/{size}K/1cpu",
+                f"pci_alloc_p2pmem + pci_free_p2pmem, {label}, 1 CPU", "lower")
+        if r.ratio is None:
+            judge(r, [(None, f"ratio <= {MAP_RATIO_MAX:.2f}")])
+        else:
+            judge(r, [(r.ratio <= MAP_RATIO_MAX,
+                       f"ratio {r.ratio:.4f} {'<=' if r.ratio <= MAP_RATIO_MAX else '>'} {MAP_RATIO_MAX:.2f}{spread(r)}")])
     add("frag/largest-fresh", "largest allocatable block, fresh pool", "higher")
     add("frag/largest-after", "largest allocatable block after random fill-and-free", "higher")
 
@@ -217,9 +300,22 @@ def build_rows(values, units):
     for n in (1, 8):
         add(f"find/{n}", f"pci_p2pmem_find_many, {n} client{'s' if n > 1 else ''}", "lower")
 
-    # End to end.
-    add("copy/p2p", "O_DIRECT copy NVMe -> NVMe through P2P memory (information only)", "higher")
-    add("copy/host", "O_DIRECT copy NVMe -> NVMe through a host buffer (information only)", "higher")
+    # Timed boots (ordinary TCG): wall clock, noisy.
+    for size, label in sizes:
+        add(f"{TIME}alloc/{size}K/1cpu",
+            f"pci_alloc_p2pmem + pci_free_p2pmem, {label}, 1 CPU (information only)",
+            "higher")
+    for size, label in sizes:
+        r = add(f"{TIME}alloc/{size}K/2cpu",
+                f"pci_alloc_p2pmem + pci_free_p2pmem, {label}, 2 CPUs at once (noisy)",
+                "higher")
+        if r.ratio is None:
+            judge(r, [(None, "ratio >= 1.00")])
+        else:
+            judge(r, [(r.ratio >= 1.0,
+                       f"ratio {r.ratio:.3f} {'>=' if r.ratio >= 1.0 else '<'} 1.00{spread(r)}; wall clock")])
+    add(f"{TIME}copy/p2p", "O_DIRECT copy NVMe -> NVMe through P2P memory (information only)", "higher")
+    add(f"{TIME}copy/host", "O_DIRECT copy NVMe -> NVMe through a host buffer (information only)", "higher")
     return rows
 
 
@@ -235,37 +331,90 @@ def read_machine(bench):
     return info
 
 
-def markdown(rows, info, meta, boots, checks_text, nclients):
+def table(out, rows, counted):
+    out.append("| workload | unit | better | stock | ours | spread stock / ours | ratio ours/stock | target | flag |")
+    out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        if r.counted != counted or (r.stock is None and r.ours is None):
+            continue
+        stock = fmt_stats(r.stock) if r.stock else ("n/a¹" if r.note else "n/a")
+        ratio = f"{r.ratio:.3f}" if r.ratio is not None else "n/a"
+        target = f"{r.target} ({r.detail})" if r.target else "—"
+        sp = f"{fmt_spread(r.stock)} / {fmt_spread(r.ours)}"
+        if counted:
+            nd = r.nondeterministic()
+            flag = ("nondeterministic (" +
+                    ", ".join(f"{k} {p:.2f}%" for k, p in nd) + ")") if nd else ""
+        else:
+            flag = "noisy (wall clock)"
+        out.append(f"| {r.label} | {r.unit} | {r.better} | {stock} | "
+                   f"{fmt_stats(r.ours)} | {sp} | {ratio} | {target} | {flag} |")
+
+
+def markdown(rows, info, meta, boots, checks_text, nclients, clock):
     out = []
     out.append(f"Run of {info.get('date', '?')} on {info.get('cpu', '?')}, "
                f"{info.get('cores', '?')} cores, {info.get('memory', '?')}; "
                f"{info.get('qemu', 'QEMU')} (TCG), q35, 2 vCPUs, 2 GiB; "
-               f"{info.get('rounds', '?')} rounds "
+               f"{info.get('rounds', '?')} counted rounds and "
+               f"{info.get('time_rounds', '?')} timed rounds "
                f"({boots['ours']} boots of ours, {boots['stock']} of stock); "
                f"stock: unmodified {info.get('base', '?')}; "
                f"ours: {info.get('ours', '?')} composed on it.")
     out.append("")
-    out.append("Each figure: median (min–max) over the rounds.  Ratio: ours/stock of "
-               "the medians; 'better' says which way is better for the row.  "
-               "Targets are judged on the medians; 'within the run-to-run "
-               "spread' marks a ratio whose two min–max ranges overlap, a "
-               "difference these rounds cannot tell from noise.")
+    out.append("**Counted figures** come from boots under QEMU "
+               f"`{ICOUNT_ARG}` (single-threaded TCG): the guest's clock "
+               "advances 1 ns per guest instruction executed, by either vCPU, "
+               "and jumps over idle time, so what p2pbench measures in ns is a "
+               "number of instructions, the same from boot to boot whatever "
+               "the host is doing.  An instruction count is work, not time: "
+               "cache misses, branch mispredictions and the latency of a "
+               "division cost nothing in it, so it ranks code by what it "
+               "executes and cannot see memory-layout effects.  " + clock)
     out.append("")
-    out.append("| workload | unit | better | stock | ours | ratio ours/stock | target |")
-    out.append("| --- | --- | --- | --- | --- | --- | --- |")
-    for r in rows:
-        if r.stock is None and r.ours is None:
-            continue
-        stock = fmt_stats(r.stock) if r.stock else ("n/a¹" if r.note else "n/a")
-        ratio = f"{r.ratio:.2f}" if r.ratio is not None else "n/a"
-        target = f"{r.target} ({r.detail})" if r.target else "—"
-        out.append(f"| {r.label} | {r.unit} | {r.better} | {stock} | "
-                   f"{fmt_stats(r.ours)} | {ratio} | {target} |")
+    out.append("Each figure: median (min–max) over the rounds; spread: "
+               "(max − min) / median.  Ratio: ours/stock of the medians; "
+               "'better' says which way is better for the row.  Targets are "
+               "judged on the medians; 'within the run-to-run spread' marks a "
+               "ratio whose two min–max ranges overlap.  A counted row whose "
+               f"spread is above {NONDET_PCT}% of its median, for either "
+               "kernel, is flagged nondeterministic: something other than the "
+               "code under test ran inside its timed window.  Both vCPUs "
+               "advance the one clock, so whatever the kernel runs meanwhile "
+               "is counted: timer interrupts (HZ=250, one every 4M "
+               "instructions, and how many fall into a window, and what their "
+               "softirqs find to do, depends on where the window starts), RCU "
+               "callbacks and grace-period work, kworkers and the other "
+               "vCPU's wake-ups (after the hot-remove and rescan of every cold "
+               "distance sample above all), and first touches in the guest "
+               "kernel: a page fault, a slab or IOVA-cache refill, a lazily "
+               "set-up structure, paid once by whichever run meets it.  The "
+               "iteration count each run calibrates also spreads a fixed "
+               "per-run overhead a little differently.  Host load cannot move "
+               "a count.")
+    out.append("")
+    out.append("### Counted (instructions, `-icount shift=0,sleep=off`)")
+    out.append("")
+    table(out, rows, True)
     out.append("")
     out.append(f"¹ {HB_NA}.  The P2P-through-host-bridge rows run on topologies "
                "(b) and (d) booted with pci_p2pdma.allow=8086:29c0; their "
                "host-only reference is ours' host-only figure from those same "
                "boots (results.csv, host-hbtopo).")
+    out.append("")
+    if any(not r.counted and (r.stock or r.ours) for r in rows):
+        out.append("### Timed (wall clock, ordinary multi-threaded TCG, topology (a))")
+        out.append("")
+        out.append("Information only, and the allocator on two CPUs at once, "
+                   "which measures contention between two vCPUs that the "
+                   "single-threaded TCG of icount does not model: judged, but "
+                   "noisy, since these figures follow the host's load.")
+        out.append("")
+        table(out, rows, False)
+    else:
+        out.append("No timed boots in this run (P2P_BENCH_TIME_ROUNDS=0): no "
+                   "figure for the allocator on two CPUs at once nor for the "
+                   "O_DIRECT copies.")
     out.append("")
     out.append("How the figures are made: both kernels come from the same base "
                "and the same configuration (config/base.config + "
@@ -277,13 +426,14 @@ def markdown(rows, info, meta, boots, checks_text, nclients):
                "(c)/(d) with intel_iommu=on; on (c) both kernels get "
                "pci_p2pdma.trust_virt_topology=1, without which ours (rightly, "
                "under QEMU) refuses bus addresses behind a virtual IOMMU.  "
+               "Allocator, 1 CPU: instructions per pci_alloc_p2pmem + "
+               "pci_free_p2pmem pair, a clock read every 8 pairs included.  "
                "Cold distance: the first call after a PCI topology change "
                "(the SMBus controller hot-removed and rescanned before every "
                "cold sample, the event on which a verdict cache must forget), "
                "preceded by one call for the root port, which is no client, "
-               "so that the code is warm and the clients' verdicts are not "
-               "(under TCG the first run of code after the rescan costs its "
-               "translation); median of 9 samples per boot.  Warm: the same "
+               "so that the code is warm and the clients' verdicts are not; "
+               "median of 9 samples per boot.  Warm: the same "
                f"call repeated.  Distance clients: the {nclients} PCI devices "
                "below the provider's root port (the peer drive, the provider, "
                "the switch ports), repeated to fill 8 and 32 entries, so a "
@@ -296,6 +446,23 @@ def markdown(rows, info, meta, boots, checks_text, nclients):
         out.append("")
         out.extend(checks_text)
     return "\n".join(out) + "\n"
+
+
+def clock_text(values, meta):
+    """What the counted boots' clock was, from the guest's own check."""
+    parts = []
+    for k in KERNELS:
+        s = stats(values[k].get("clock/loop2", []))
+        t = stats(values[k].get(TIME + "clock/loop2", []))
+        tsc = "/".join(sorted(x for x in meta[k].get("tsc", ()) if x))
+        if s:
+            parts.append(f"{k}: {fmt_stats(s)} per iteration"
+                         + (f" (timed boots: {fmt_stats(t)} ns)" if t else "")
+                         + (f", TSC {tsc}" if tsc else ""))
+    if not parts:
+        return "The guest did not report its clock check (clock/loop2)."
+    return ("The guest checks it: a loop of two instructions (dec, jnz) "
+            "measured " + "; ".join(parts) + ".")
 
 
 def consistency(results, fails, unfinished):
@@ -334,7 +501,8 @@ def write_csv(path, rows, values, units):
         w.writerow(["workload", "description", "unit", "better",
                     "stock_median", "stock_min", "stock_max", "stock_runs",
                     "ours_median", "ours_min", "ours_max", "ours_runs",
-                    "ratio_ours_stock", "target", "target_detail"])
+                    "ratio_ours_stock", "target", "target_detail",
+                    "stock_spread_pct", "ours_spread_pct", "flag"])
         seen = set()
 
         def cells(s):
@@ -344,10 +512,14 @@ def write_csv(path, rows, values, units):
             seen.add(r.key)
             if r.stock is None and r.ours is None:
                 continue
+            sp = [f"{p:.3f}" if p is not None else ""
+                  for p in (spread_pct(r.stock), spread_pct(r.ours))]
+            flag = ("nondeterministic" if r.nondeterministic() else
+                    "" if r.counted else "noisy")
             w.writerow([r.key, r.label, r.unit, r.better] + cells(r.stock) +
                        cells(r.ours) +
                        [f"{r.ratio:.3f}" if r.ratio is not None else "",
-                        r.target, r.detail])
+                        r.target, r.detail] + sp + [flag])
         # Everything else the logs hold (host-only references of the
         # host-bridge boots, fill statistics, ...).
         for key in sorted(set(values["stock"]) | set(values["ours"])):
@@ -395,11 +567,11 @@ set style data histogram
 set style histogram errorbars gap 1 lw 1
 set style fill solid 0.8 border -1
 set logscale y
-set ylabel "ns per scatterlist entry (log)"
+set ylabel "instructions per scatterlist entry (log)"
 set xtics rotate by -40 scale 0
 set grid ytics
 set key top right
-set multiplot layout 2,1 title 'dma\\_map\\_sgtable + dma\\_unmap\\_sgtable: stock 6.12 vs ours (median, bars min-max; P2P HB: ours only)'
+set multiplot layout 2,1 title 'dma\\_map\\_sgtable + dma\\_unmap\\_sgtable, instructions (icount): stock 6.12 vs ours (median, bars min-max; P2P HB: ours only)'
 """
     for i, (path, count) in enumerate(panels):
         script += f"""
@@ -443,11 +615,14 @@ def main():
             kv.append(f"{k} {'/'.join(sorted(meta[k]['kernel']))}")
         if "clocksource" in meta[k]:
             kv.append(f"{k} clocksource {'/'.join(sorted(meta[k]['clocksource']))}")
+        if TIME + "clocksource" in meta[k]:
+            kv.append(f"{k} clocksource in timed boots {'/'.join(sorted(meta[k][TIME + 'clocksource']))}")
     if kv:
         extra += ["", "Kernels: " + ", ".join(kv) + "."]
     nclients = max((len(results[k].get("clients", ())) for k in KERNELS),
                    default=0) or "?"
-    md = markdown(rows, info, meta, boots, extra, nclients)
+    md = markdown(rows, info, meta, boots, extra, nclients,
+                  clock_text(values, meta))
     with open(os.path.join(bench, "results.md"), "w") as f:
         f.write(md)
     write_csv(os.path.join(bench, "results.csv"), rows, values, units)

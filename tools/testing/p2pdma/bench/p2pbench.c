@@ -15,16 +15,21 @@
  * that tools/testing/p2pdma/bench_report.py reads.  A timed figure is the
  * median of @reps runs of about @budget_ms each, every run timed with
  * ktime_get_ns() around many iterations (the count is calibrated first);
- * bench.sh repeats the whole boot for the rounds.
+ * bench.sh repeats the whole boot for the rounds.  bench.sh boots most of
+ * them under QEMU's -icount shift=0, where the guest's clock advances 1 ns
+ * per instruction executed: the "ns" are then instruction counts, and
+ * clock/loop2 shows it (a loop of two instructions takes 2 "ns" an
+ * iteration).
  *
  * Workloads:
  *  map/<path>/<kind>/<n>: dma_map_sgtable() + dma_unmap_sgtable() of a list
- *	of n one-page entries, ns per entry.  <path> is "iommu" when the client
+ *	of n (1, 32, 256, 4096) one-page entries, ns per entry.  <path> is "iommu" when the client
  *	has a translating IOMMU domain, else "direct".  <kind> is host pages
  *	only, P2P pages only, or host and P2P pages alternating; the route the
  *	P2P pages take (route=bus or hb) is a property of the topology.
  *  alloc/<size>/<cpus>cpu: pci_alloc_p2pmem() + pci_free_p2pmem() pairs per
- *	second, on one CPU or on two at once (one kthread per CPU).
+ *	second, on one CPU or on two at once (one kthread per CPU), on at most
+ *	@alloc_cpus CPUs.
  *  frag/...: after a fill-and-free pattern from a fixed seed, the largest
  *	block still allocatable (KiB).
  *  dist/{cold,warm}/<n>: pci_p2pdma_distance_many() with n clients, ns per
@@ -73,9 +78,12 @@ MODULE_PARM_DESC(budget_ms, "duration of one timed run");
 static unsigned int reps = 3;
 module_param(reps, uint, 0444);
 MODULE_PARM_DESC(reps, "timed runs per figure (the median is reported)");
+static unsigned int alloc_cpus = 2;
+module_param(alloc_cpus, uint, 0444);
+MODULE_PARM_DESC(alloc_cpus, "allocator runs on 1 CPU, and on 2 at once if 2");
 
 #define MAX_REPS	15
-#define MAP_MAX		256
+#define MAP_MAX		4096
 #define COLD_SAMPLES	9
 #define MAX_CLIENTS	32
 #define FRAG_SEED	0x2545f491u
@@ -200,7 +208,7 @@ static void map_check(const char *name, struct map_arg *a)
 
 static void bench_map(void)
 {
-	static const unsigned int sizes[] = { 1, 32, 256 };
+	static const unsigned int sizes[] = { 1, 32, 256, MAP_MAX };
 	static const struct {
 		const char *name;	/* with %s: the route */
 		char layout;		/* h: host, p: P2P, m: alternating */
@@ -374,7 +382,7 @@ static void bench_alloc(void)
 	unsigned int s, cpus, i;
 
 	for (cpus = 1; cpus <= 2; cpus++) {
-		if (cpus > num_online_cpus())
+		if (cpus > num_online_cpus() || cpus > alloc_cpus)
 			break;
 		for (s = 0; s < ARRAY_SIZE(sizes); s++) {
 			char name[48];
@@ -639,6 +647,26 @@ static void bench_find(void)
 	pci_dev_put(a.found);
 }
 
+/*
+ * What one "ns" of the guest's clock is: a loop of two instructions (dec,
+ * jnz), 2^24 times.  Under -icount shift=0 an iteration takes 2 ns, plus
+ * whatever interrupts ran meanwhile; on any other clock, what the host
+ * makes of it.
+ */
+static void clock_check(void)
+{
+#ifdef CONFIG_X86_64
+	unsigned long left = 1UL << 24;
+	u64 t0, t;
+
+	t0 = ktime_get_ns();
+	asm volatile("1:\tdec %0\n\tjnz 1b" : "+r" (left) : : "cc");
+	t = ktime_get_ns() - t0;
+	emit("clock/loop2", div64_u64(t * 1000, 1UL << 24),
+	     "ns per iteration of a 2-instruction loop");
+#endif
+}
+
 static bool wanted(const char *test)
 {
 	size_t len = strlen(test);
@@ -679,6 +707,7 @@ static int __init p2pbench_init(void)
 	}
 	pr_info("start|%s|provider %s client %s route %s\n", tests,
 		pci_name(provider), pci_name(client), route);
+	clock_check();
 	if (wanted("map"))
 		bench_map();
 	if (wanted("alloc"))

@@ -4,22 +4,34 @@
 # `make bench`: one boot of tools/testing/p2pdma/bench.sh.  Loads p2pbench.ko
 # on the P2P pair with the workloads of this topology (p2pbench=TOPO on the
 # kernel command line) and prints every figure as
-# "P2PBENCH workload|value|unit" on the console; on topology (a) it also
-# times O_DIRECT copies between the drives through P2P memory and through a
-# host buffer.
+# "P2PBENCH workload|value|unit" on the console.
+#
+# p2pbench_mode= on the kernel command line says which clock QEMU gives the
+# guest: "count" (-icount shift=0,sleep=off: every ns is one guest
+# instruction) runs every workload but the allocator on two CPUs at once;
+# "time" (ordinary TCG, topology (a) only) runs the allocator on one CPU and
+# on two at once, and times O_DIRECT copies between the drives through P2P
+# memory and through a host buffer.
 . /tests/lib.sh
 
 say() { echo "P2PBENCH $*"; }
 
 topo=$(sed -n 's/.*p2pbench=\([a-z]*\).*/\1/p' /proc/cmdline)
+mode=$(sed -n 's/.*p2pbench_mode=\([a-z]*\).*/\1/p' /proc/cmdline)
 say "meta|kernel|$(uname -r)"
 say "meta|topology|$topo"
+say "meta|mode|${mode:-count}"
 say "meta|clocksource|$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+# Under -icount shift=0 the TSC the kernel calibrates ticks once per guest
+# instruction: ~1000 MHz, whatever the host's clock.
+say "meta|tsc|$(dmesg | sed -n 's/.*tsc: \(Detected [0-9.]* MHz\).*/\1/p' | head -n1)"
 
-case "$topo" in
-a) tests=map,alloc,frag,dist,find route=bus ;;
-c) tests=map route=bus ;;
-b | d) tests=map route=hb ;;
+case "$mode/$topo" in
+time/a) tests=alloc route=bus cpus=2 ;;
+time/*) say "error|no timed workloads on topology '$topo'|"; exit 0 ;;
+*/a) tests=map,alloc,frag,dist,find route=bus cpus=1 ;;
+*/c) tests=map route=bus cpus=1 ;;
+*/b | */d) tests=map route=hb cpus=1 ;;
 *) say "error|unknown topology '$topo'|"; exit 0 ;;
 esac
 
@@ -32,7 +44,7 @@ PEER=$(other_nvme_bdf "$PROV")
 say "meta|pair|provider $PROV client $PEER"
 
 if insmod /modules/p2pbench.ko provider="$PROV" client="$PEER" \
-		tests="$tests" route="$route"; then
+		tests="$tests" route="$route" alloc_cpus="$cpus"; then
 	dmesg | sed -n 's/^.*p2pbench: /P2PBENCH /p'
 	rmmod p2pbench
 else
@@ -50,7 +62,7 @@ copy_mbps() {	# name p2pcopy-args...
 		say "$name|fail|$(echo "$out" | tail -n 1)"
 	fi
 }
-if [ "$topo" = a ]; then
+if [ "$mode" = time ] && [ "$topo" = a ]; then
 	PROV_BLK=$(nvme_blk_of "$PROV")
 	PEER_BLK=$(nvme_blk_of "$PEER")
 	ALLOC=/sys/bus/pci/devices/$PROV/p2pmem/allocate

@@ -1177,6 +1177,60 @@ static void p2pdma_test_writes_only(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pci_p2pdma_distance(ep0, &ep1->dev, false), 4);
 }
 
+/*
+ * Entries of the built-in allow-list, each judged on a host bridge with
+ * those IDs at 00.0 and an endpoint on each of two of its root ports.
+ */
+struct p2pdma_builtin_case {
+	const char *name;
+	struct p2pdma_test_topology topo;
+	enum pci_p2pdma_map_type map;
+};
+
+#define BUILTIN(_name, _vendor, _device, _map)				\
+	{ .name = _name, .map = PCI_P2PDMA_MAP_##_map,			\
+	  .topo = { .host_vendor = _vendor, .host_device = _device,	\
+		    .nodes = two_rp_nodes } }
+
+static const struct p2pdma_builtin_case p2pdma_builtin_cases[] = {
+	BUILTIN("Ice Lake-SP IIO", 0x8086, 0x09a2, THRU_HOST_BRIDGE),
+	BUILTIN("Sapphire Rapids DSA", 0x8086, 0x0b25, THRU_HOST_BRIDGE),
+	BUILTIN("Diamond Rapids IAA", 0x8086, 0x1216, THRU_HOST_BRIDGE),
+	BUILTIN("QAT 6xxx", 0x8086, 0x4948, THRU_HOST_BRIDGE),
+	BUILTIN("Google SoC, any device", 0x1ae0, 0x1234, THRU_HOST_BRIDGE),
+	BUILTIN("NVIDIA Vera", 0x10de, 0x2f95, THRU_HOST_BRIDGE),
+	/* Was built in without any public evidence. */
+	BUILTIN("Broadwell-EP", 0x8086, 0x6f00, NOT_SUPPORTED),
+	/* A wildcard covers its own vendor only. */
+	BUILTIN("not Google", 0x1ae1, 0x1234, NOT_SUPPORTED),
+	BUILTIN("NVIDIA, another device", 0x10de, 0x2f94, NOT_SUPPORTED),
+};
+
+static void p2pdma_builtin_case_desc(const struct p2pdma_builtin_case *c,
+				     char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s %04x:%04x", c->name,
+		 c->topo.host_vendor, c->topo.host_device);
+}
+
+KUNIT_ARRAY_PARAM(p2pdma_builtin, p2pdma_builtin_cases,
+		  p2pdma_builtin_case_desc);
+
+static void p2pdma_test_builtin_allow(struct kunit *test)
+{
+	const struct p2pdma_builtin_case *c = test->param_value;
+	struct p2pdma_test_fabric *fabric;
+	struct pci_dev *ep0, *ep1;
+	struct p2pdma_verdict v;
+
+	fabric = p2pdma_test_fabric(test, &c->topo);
+	ep0 = p2pdma_test_dev(test, fabric, "ep0");
+	ep1 = p2pdma_test_dev(test, fabric, "ep1");
+	v = p2pdma_verdict_of(ep0, ep1);
+	KUNIT_EXPECT_EQ(test, v.map, c->map);
+	KUNIT_EXPECT_FALSE(test, v.writes_only);
+}
+
 static struct kunit_case p2pdma_topology_test_cases[] = {
 	KUNIT_CASE_PARAM(p2pdma_topology_case, p2pdma_topo_gen_params),
 	KUNIT_CASE(p2pdma_test_distance_many),
@@ -1186,6 +1240,7 @@ static struct kunit_case p2pdma_topology_test_cases[] = {
 	KUNIT_CASE(p2pdma_test_verdict_follows_rebind),
 	KUNIT_CASE(p2pdma_test_writes_only),
 	KUNIT_CASE(p2pdma_test_many_redirects),
+	KUNIT_CASE_PARAM(p2pdma_test_builtin_allow, p2pdma_builtin_gen_params),
 	{}
 };
 

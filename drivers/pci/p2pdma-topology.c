@@ -42,16 +42,18 @@
 
 struct p2pdma_host_bridge_id {
 	u16 vendor;
-	u16 device;
+	/* PCI_ANY_ID: every device of @vendor (built-in entries only). */
+	u32 device;
 	unsigned int flags;
 };
 
 /*
  * Host bridges known to forward peer traffic between their root ports,
  * matched by the vendor:device of 00.0 on the root bus (or of the root port
- * where there is no 00.0).
+ * where there is no 00.0).  Each entry is one that mainline Linux accepted,
+ * on the evidence of the platform's vendor.
  *
- * Up to Broadwell-EP a socket's PCIe root ports sit below one host bridge,
+ * Up to Haswell-EP a socket's PCIe root ports sit below one host bridge,
  * and peer traffic is forwarded between them but not across the socket
  * interconnect: those entries are limited to one host bridge.  From
  * Skylake-SP on, every IIO stack of a socket is a host bridge of its own,
@@ -65,17 +67,38 @@ static const struct p2pdma_host_bridge_id p2pdma_builtin_allow[] = {
 	/* Xeon E5/E7 v3 (Haswell-EP) */
 	{ PCI_VENDOR_ID_INTEL, 0x2f00, P2PDMA_ALLOW_SAME_HOST_BRIDGE },
 	{ PCI_VENDOR_ID_INTEL, 0x2f01, P2PDMA_ALLOW_SAME_HOST_BRIDGE },
-	/* Xeon E5/E7 v4 (Broadwell-EP) */
-	{ PCI_VENDOR_ID_INTEL, 0x6f00, P2PDMA_ALLOW_SAME_HOST_BRIDGE },
-	{ PCI_VENDOR_ID_INTEL, 0x6f01, P2PDMA_ALLOW_SAME_HOST_BRIDGE },
 	/* Xeon Scalable (Skylake-SP, Cascade Lake) */
 	{ PCI_VENDOR_ID_INTEL, 0x2020 },
 	{ PCI_VENDOR_ID_INTEL, 0x2030 },
 	{ PCI_VENDOR_ID_INTEL, 0x2031 },
 	{ PCI_VENDOR_ID_INTEL, 0x2032 },
 	{ PCI_VENDOR_ID_INTEL, 0x2033 },
-	/* Xeon Scalable (Ice Lake-SP) */
+	/* Xeon Scalable from Ice Lake-SP on: 00.0 of the IIO root buses */
 	{ PCI_VENDOR_ID_INTEL, 0x09a2 },
+	/*
+	 * Xeon Scalable from Sapphire Rapids on also put each on-die
+	 * accelerator at 00.0 of a root bus of its own; the ID changes with
+	 * every generation.  DSA and IAA of Sapphire/Emerald Rapids, DSA of
+	 * Granite Rapids-D, DSA and IAA of Diamond Rapids, and QAT 4xxx,
+	 * 401xx, 402xx, 420xx and 6xxx.
+	 */
+	{ PCI_VENDOR_ID_INTEL, 0x0b25 },
+	{ PCI_VENDOR_ID_INTEL, 0x0cfe },
+	{ PCI_VENDOR_ID_INTEL, 0x11fb },
+	{ PCI_VENDOR_ID_INTEL, 0x1212 },
+	{ PCI_VENDOR_ID_INTEL, 0x1216 },
+	{ PCI_VENDOR_ID_INTEL, 0x4940 },
+	{ PCI_VENDOR_ID_INTEL, 0x4942 },
+	{ PCI_VENDOR_ID_INTEL, 0x4944 },
+	{ PCI_VENDOR_ID_INTEL, 0x4946 },
+	{ PCI_VENDOR_ID_INTEL, 0x4948 },
+	/* Google SoCs (vendor 0x1ae0): every root complex of the vendor */
+	{ 0x1ae0, PCI_ANY_ID },
+	/* NVIDIA Vera CPUs (Vera Rubin) */
+	{ PCI_VENDOR_ID_NVIDIA, 0x2f95 },
+	{ PCI_VENDOR_ID_NVIDIA, 0x2f96 },
+	{ PCI_VENDOR_ID_NVIDIA, 0x2f97 },
+	{ PCI_VENDOR_ID_NVIDIA, 0x2f98 },
 };
 
 /* Entries added at boot (pci_p2pdma.allow=) and by tests. */
@@ -169,7 +192,8 @@ p2pdma_lookup_allow(u16 vendor, u16 device)
 
 	for (i = 0; i < ARRAY_SIZE(p2pdma_builtin_allow); i++) {
 		id = &p2pdma_builtin_allow[i];
-		if (id->vendor == vendor && id->device == device)
+		if (id->vendor == vendor &&
+		    (id->device == PCI_ANY_ID || id->device == device))
 			return id;
 	}
 	for (i = 0; i < P2PDMA_MAX_EXTRA_ALLOW; i++) {

@@ -164,6 +164,8 @@ int p2pdma_allow_host_bridge(u16 vendor, u16 device, unsigned int flags)
 	return ret;
 }
 
+/* Only tests take entries back: at boot they are added for good. */
+#if IS_ENABLED(CONFIG_PCI_P2PDMA_KUNIT_TEST)
 /**
  * p2pdma_forget_host_bridge - drop an entry added by p2pdma_allow_host_bridge()
  * @vendor: PCI vendor ID of the host bridge
@@ -183,6 +185,7 @@ void p2pdma_forget_host_bridge(u16 vendor, u16 device)
 	spin_unlock(&p2pdma_allow_lock);
 	p2pdma_topology_changed();
 }
+#endif
 
 static const struct p2pdma_host_bridge_id *
 p2pdma_lookup_allow(u16 vendor, u16 device)

@@ -118,7 +118,9 @@ void p2pdma_explain(struct pci_dev *provider, struct device *client,
 		    struct seq_buf *out);
 char *p2pdma_explain_alloc(struct pci_dev *provider, struct device *client);
 int p2pdma_allow_host_bridge(u16 vendor, u16 device, unsigned int flags);
+#if IS_ENABLED(CONFIG_PCI_P2PDMA_KUNIT_TEST)
 void p2pdma_forget_host_bridge(u16 vendor, u16 device);
+#endif
 void p2pdma_topology_changed(void);
 
 /* p2pdma-sysfs.c */

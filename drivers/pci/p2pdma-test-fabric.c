@@ -13,6 +13,7 @@
 #define pr_fmt(fmt) "p2pdma-test-fabric: " fmt
 
 #include <kunit/resource.h>
+#include <kunit/visibility.h>
 #include <linux/bits.h>
 #include <linux/dma-mapping.h>
 #include <linux/idr.h>
@@ -738,6 +739,7 @@ struct pci_dev *p2pdma_test_fabric_dev(struct p2pdma_test_fabric *fabric,
 		return NULL;
 	return i < fabric->nr_nodes ? fabric->pdevs[i] : fabric->priv->fns[i].pdev;
 }
+EXPORT_SYMBOL_IF_KUNIT(p2pdma_test_fabric_dev);
 
 unsigned long p2pdma_test_fabric_reads(struct p2pdma_test_fabric *fabric)
 {
@@ -1091,6 +1093,7 @@ err:
 	p2pdma_fabric_teardown(fabric);
 	return ERR_PTR(ret);
 }
+EXPORT_SYMBOL_IF_KUNIT(p2pdma_test_fabric_create);
 
 void p2pdma_test_fabric_destroy(struct p2pdma_test_fabric *fabric)
 {
@@ -1102,3 +1105,4 @@ void p2pdma_test_fabric_destroy(struct p2pdma_test_fabric *fabric)
 	else
 		p2pdma_fabric_teardown(fabric);
 }
+EXPORT_SYMBOL_IF_KUNIT(p2pdma_test_fabric_destroy);

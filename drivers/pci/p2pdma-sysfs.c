@@ -184,23 +184,30 @@ static size_t p2pmem_peer_line(struct pci_dev *provider,
 {
 	struct p2pdma_peer peer = p2pdma_peer_of(provider, &client->dev);
 	struct seq_buf s;
+	size_t len;
 
-	/* One byte kept for the newline, so a cut explanation still ends. */
+	/*
+	 * One byte kept for the newline, so a cut explanation still ends.
+	 * The buffer is cleared first: a seq_buf that overflows counts bytes
+	 * it did not write, and none of a previous line may leak out.
+	 */
+	memset(buf, 0, P2PMEM_PEER_LINE_MAX);
 	seq_buf_init(&s, buf, P2PMEM_PEER_LINE_MAX - 1);
 	seq_buf_printf(&s, "%s %s %s %d ", pci_name(client),
 		       p2pdma_map_name(peer.read), p2pdma_map_name(peer.write),
 		       peer.distance);
 	p2pdma_explain(provider, &client->dev, &s);
-	buf[seq_buf_used(&s)] = '\n';
-	return seq_buf_used(&s) + 1;
+	len = strnlen(buf, P2PMEM_PEER_LINE_MAX - 1);
+	buf[len] = '\n';
+	return len + 1;
 }
 
 /*
  * The text is made again at every read() and the bytes from @off on copied
  * out, a line at a time, so any number of clients fits and nothing is kept
  * between reads.  sysfs hands over at most a page per call, so a long text
- * takes several: if a PCI function comes or goes between two of them, a
- * line may be cut or repeated where they meet (never more).
+ * takes several: if anything changes between two of them, the text shifts
+ * and a line may come out cut, repeated or spliced from two.
  */
 static ssize_t p2pmem_peers_read(struct file *filp, struct kobject *kobj,
 				 struct bin_attribute *attr, char *buf,
@@ -227,6 +234,8 @@ static ssize_t p2pmem_peers_read(struct file *filp, struct kobject *kobj,
 			done += n;
 		}
 		pos += len;
+		/* Each line judges a pair: any user may read a long file. */
+		cond_resched();
 	}
 	/* Held if the loop stopped with @buf full. */
 	pci_dev_put(client);

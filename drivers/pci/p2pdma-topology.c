@@ -193,17 +193,21 @@ p2pdma_lookup_allow(u16 vendor, u16 device)
 	const struct p2pdma_host_bridge_id *id;
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(p2pdma_builtin_allow); i++) {
-		id = &p2pdma_builtin_allow[i];
-		if (id->vendor == vendor &&
-		    (id->device == PCI_ANY_ID || id->device == device))
-			return id;
-	}
+	/*
+	 * The administrator's entries first: pci_p2pdma.allow= can restrict
+	 * a built-in entry (/same, /writes), not only add one.
+	 */
 	for (i = 0; i < P2PDMA_MAX_EXTRA_ALLOW; i++) {
 		id = &p2pdma_extra_allow[i];
 		/* Pairs with the release in p2pdma_allow_host_bridge(). */
 		if (smp_load_acquire(&id->vendor) == vendor &&
 		    id->device == device)
+			return id;
+	}
+	for (i = 0; i < ARRAY_SIZE(p2pdma_builtin_allow); i++) {
+		id = &p2pdma_builtin_allow[i];
+		if (id->vendor == vendor &&
+		    (id->device == PCI_ANY_ID || id->device == device))
 			return id;
 	}
 	return NULL;
@@ -257,7 +261,12 @@ static void p2pdma_note_host_fn(struct pci_dev *pdev, bool added)
 		pci_warn(pdev, "P2PDMA: cannot record this host bridge; root ports stand for it\n");
 }
 
-/* Identify the host bridge by 00.0 of the root bus, else by @top. */
+/*
+ * Identify the host bridge by 00.0 of the root bus, else by @top if it is
+ * a root port.  Any other function there (an RCiEP, say a NIC of the
+ * vendor of a wildcard entry) says nothing about the root complex, so it
+ * allows nothing.
+ */
 static void p2pdma_root_of(struct pci_dev *top, struct p2pdma_root *root)
 {
 	void *entry;
@@ -269,7 +278,9 @@ static void p2pdma_root_of(struct pci_dev *top, struct p2pdma_root *root)
 				  top->vendor | (u32)top->device << 16;
 	root->vendor = id & 0xffff;
 	root->device = id >> 16;
-	root->allowed = p2pdma_lookup_allow(root->vendor, root->device);
+	root->allowed = NULL;
+	if (xa_is_value(entry) || pci_pcie_type(top) == PCI_EXP_TYPE_ROOT_PORT)
+		root->allowed = p2pdma_lookup_allow(root->vendor, root->device);
 }
 
 static bool p2pdma_writes_only(const struct p2pdma_root *root)
@@ -542,7 +553,8 @@ static void p2pdma_explain_acs(struct seq_buf *why,
 		       " sends the traffic up to the root complex (to let it turn around at %s instead, boot with pci=disable_acs_redir=",
 		       pci_name(common));
 	p2pdma_print_ports(why, acs, ';', false);
-	seq_buf_printf(why, "%s)", more > 0 ? ";..." : "");
+	/* Outside the value: a "..." in it would not parse. */
+	seq_buf_puts(why, more > 0 ? " and the ports not named)" : ")");
 }
 
 static void p2pdma_explain_virt(struct seq_buf *why)

@@ -184,7 +184,16 @@ static unsigned int fault_add_resource(struct kunit *test, bool second)
 			return failed;
 		}
 		if (!ret) {
+			/* Survived: it must have done the whole job. */
 			tolerated++;
+			KUNIT_ASSERT_EQ_MSG(test, fault_pool_size(test, ep),
+					    size_before + FAULT_HALF,
+					    "allocation %u failed, survived",
+					    nth);
+			KUNIT_ASSERT_TRUE_MSG(test,
+					      fault_has_attr(ep, "allocate"),
+					      "allocation %u failed, survived",
+					      nth);
 			ep = fault_fresh_ep(test, second);
 			continue;
 		}
@@ -252,6 +261,9 @@ static void fault_alloc_sgl(struct kunit *test)
 				    FAULT_BAR_SIZE, "allocation %u failed",
 				    nth);
 	}
+	if (nth > FAULT_MAX_NTH)
+		KUNIT_FAIL(test, "still allocating after %u allocations",
+			   FAULT_MAX_NTH);
 	kunit_info(test, "%u allocations failed in turn\n", failed);
 	fault_skip_unless(test, failed);
 	KUNIT_EXPECT_EQ(test, fault_pool_size(test, ep), FAULT_BAR_SIZE);

@@ -117,6 +117,8 @@ int main(int argc, char **argv)
 				       nth);
 				bad++;
 			}
+			/* The next round must not see this. */
+			memset(p, 0xa5, len);
 			munmap(p, len);
 		}
 		if (read_sysfs_u64(avail_path, &avail))

@@ -104,6 +104,18 @@ static const struct p2pdma_test_node rciep_nodes[] = {
 	{}
 };
 
+/*
+ * The same without 00.0, the RCiEPs carrying IDs an allow-list entry
+ * names: a function that is no root port says nothing of the root complex.
+ */
+static const struct p2pdma_test_node rciep_no_host_nodes[] = {
+	NODE("ep0", -1, ENDPOINT, PCI_DEVFN(1, 0), .acs = true,
+	     .bar_size = SZ_2M, .vendor = HB_VENDOR, .device = 0x0150),
+	NODE("ep1", -1, ENDPOINT, PCI_DEVFN(2, 0), .acs = true,
+	     .bar_size = SZ_2M, .vendor = HB_VENDOR, .device = 0x0150),
+	{}
+};
+
 /* A switch below a root port, an endpoint on each downstream port. */
 static const struct p2pdma_test_node switch_nodes[] = {
 	NODE("rp", -1, ROOT_PORT, PCI_DEVFN(1, 0), .acs = true),
@@ -520,6 +532,12 @@ static const struct p2pdma_topo_case p2pdma_topo_cases[] = {
 		.provider = "ep0", .client = "ep1", .acs = { "ep0", "ep1" },
 		.allow_device = 0x0145,
 		.map = THRU_HB, .distance = 2,
+	}, {
+		.name = "no 00.0, RCiEPs with allowed IDs stand for nothing",
+		.topo = TOPO_NO_HOST(rciep_no_host_nodes),
+		.provider = "ep0", .client = "ep1", .acs = { "ep0", "ep1" },
+		.allow_device = 0x0150,
+		.map = NOT_SUPPORTED, .distance = -1,
 	}, {
 		.name = "ACS redirect in a nested switch, allowed host bridge",
 		.topo = TOPO(0x0115, nested_nodes),

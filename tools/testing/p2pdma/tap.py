@@ -24,6 +24,8 @@ CHECKERS = [
     (re.compile(r'WARNING: possible (circular|recursive) locking'), 'lockdep'),
     (re.compile(r'WARNING: (suspicious RCU usage|inconsistent lock state|lock held)'), 'lockdep'),
     (re.compile(r'INFO: (possible irq lock inversion|task .* blocked)'), 'lockdep/hung task'),
+    (re.compile(r'BUG: soft lockup'), 'soft lockup'),
+    (re.compile(r'rcu: INFO: \S+ (self-)?detected stall'), 'RCU stall'),
     (re.compile(r'BUG: sleeping function called from invalid context'), 'might_sleep'),
     (re.compile(r'WARNING: CPU: \d+ PID: \d+'), 'WARN'),
     (re.compile(r'------------\[ cut here \]------------'), 'WARN/BUG'),

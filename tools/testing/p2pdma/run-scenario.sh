@@ -36,6 +36,7 @@ log=$logs/$name.log
 rm -f "$P2P_BUILD/disk0.img" "$P2P_BUILD/disk1.img"
 truncate -s 64M "$P2P_BUILD/disk0.img" "$P2P_BUILD/disk1.img"
 
+topo_args=$(p2p_topology "$topo")
 accel="-accel tcg"
 [ "${P2P_KVM:-0}" = 1 ] && accel="-accel kvm"
 cmdline="console=ttyS0 panic=-1 oops=panic p2ptest=$name $(topo_cmdline "$topo") $extra"
@@ -45,7 +46,7 @@ set -- qemu-system-x86_64 -machine q35 $accel -cpu qemu64 -smp 2 -m 2G \
 	-kernel "$P2P_BUILD/obj/arch/x86/boot/bzImage" \
 	-initrd "$P2P_BUILD/initramfs.cpio" -append "$cmdline" \
 	-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off \
-	$(p2p_topology "$topo")
+	$topo_args
 
 if [ "$name" = shell ]; then
 	exec "$@"

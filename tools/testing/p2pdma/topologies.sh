@@ -10,20 +10,22 @@
 # nvme-pci registers as P2P memory.  intel-iommu must come first.
 
 p2p_drives() {
-	# $1: bus of the source drive, $2: bus of the drive with the CMB
+	# $1: bus of the source drive, $2: bus of the drive with the CMB,
+	# $3: CMB size in MiB (64 unless given)
 	echo "-drive if=none,id=d0,file=$P2P_BUILD/disk0.img,format=raw,cache=none"
 	echo "-device nvme,id=nvme0,serial=p2psrc0,drive=d0,bus=$1"
 	echo "-drive if=none,id=d1,file=$P2P_BUILD/disk1.img,format=raw,cache=none"
-	echo "-device nvme,id=nvme1,serial=p2pcmb1,drive=d1,bus=$2,cmb_size_mb=64"
+	echo "-device nvme,id=nvme1,serial=p2pcmb1,drive=d1,bus=$2,cmb_size_mb=${3:-64}"
 }
 
-# (a) root port -> switch -> two downstream ports, one drive on each
+# (a) root port -> switch -> two downstream ports, one drive on each;
+# $1 is the CMB size in MiB (64 unless given)
 topo_a() {
 	echo "-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1"
 	echo "-device x3130-upstream,id=up1,bus=rp1"
 	echo "-device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=0"
 	echo "-device xio3130-downstream,id=dn2,bus=up1,chassis=3,slot=1"
-	p2p_drives dn1 dn2
+	p2p_drives dn1 dn2 "${1:-64}"
 }
 
 # (b) the two drives on two root ports: peer traffic crosses the host bridge
@@ -44,6 +46,13 @@ topo_d() {
 	topo_b
 }
 
+# (e) (a) with a 1 GiB CMB: a BAR large enough that mapping all of it
+# from user space takes long (QEMU's CMB is emulated MMIO: every store the
+# kernel makes to clear it is a call into QEMU).
+topo_e() {
+	topo_a 1024
+}
+
 # Kernel command line a topology needs.
 topo_cmdline() {
 	case "$1" in
@@ -54,7 +63,10 @@ topo_cmdline() {
 
 p2p_topology() {
 	case "$1" in
-	a | b | c | d) "topo_$1" | tr '\n' ' ' ;;
-	*) echo "unknown topology '$1' (known: a b c d)" >&2; return 1 ;;
+	a | b | c | d | e)
+		# Not a pipe: a topology that fails half-way must not boot.
+		args=$("topo_$1") || return 1
+		echo "$args" | tr '\n' ' ' ;;
+	*) echo "unknown topology '$1' (known: a b c d e)" >&2; return 1 ;;
 	esac
 }

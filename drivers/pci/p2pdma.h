@@ -7,6 +7,7 @@
 #define _DRIVERS_PCI_P2PDMA_H
 
 #include <linux/completion.h>
+#include <linux/dma-map-ops.h>
 #include <linux/genalloc.h>
 #include <linux/memremap.h>
 #include <linux/mutex.h>

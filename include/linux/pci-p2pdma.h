@@ -13,51 +13,11 @@
 #ifndef _LINUX_PCI_P2PDMA_H
 #define _LINUX_PCI_P2PDMA_H
 
-#include <linux/dma-direction.h>
 #include <linux/memremap.h>
 #include <linux/pci.h>
-#include <linux/scatterlist.h>
 
 struct block_device;
 struct scatterlist;
-
-/**
- * enum pci_p2pdma_map_type - how a client must address a provider's memory
- * @PCI_P2PDMA_MAP_UNKNOWN: not decided yet (never returned by a lookup)
- * @PCI_P2PDMA_MAP_NOT_SUPPORTED: the fabric cannot route the transfer; map
- *	calls fail with -EREMOTEIO
- * @PCI_P2PDMA_MAP_BUS_ADDR: both devices sit below a common bridge that
- *	forwards peer traffic; the client uses the PCI bus address and the
- *	transfer bypasses the IOMMU
- * @PCI_P2PDMA_MAP_THRU_HOST_BRIDGE: the transfer crosses a host bridge known
- *	to forward peer traffic; the client maps the CPU physical address like
- *	host memory (through the IOMMU if there is one)
- */
-enum pci_p2pdma_map_type {
-	PCI_P2PDMA_MAP_UNKNOWN = 0,
-	PCI_P2PDMA_MAP_NOT_SUPPORTED,
-	PCI_P2PDMA_MAP_BUS_ADDR,
-	PCI_P2PDMA_MAP_THRU_HOST_BRIDGE,
-};
-
-/**
- * struct pci_p2pdma_map_state - per-call memo of the DMA mapping code
- * @pgmap: pagemap of the P2P entry looked up last
- * @map: map type of @pgmap's provider for the mapping device
- * @bus_offset: PCI bus address minus CPU physical address for @pgmap
- * @dir: direction of the mapping: some host bridges forward the client's
- *	writes into a peer's BAR (%DMA_FROM_DEVICE) but not its reads
- *
- * Zero-initialise one per map_sg call, with @dir set (left 0, it is
- * %DMA_BIDIRECTIONAL, which needs both).  Consecutive entries from one
- * provider reuse the previous decision without another lookup.
- */
-struct pci_p2pdma_map_state {
-	struct dev_pagemap *pgmap;
-	enum pci_p2pdma_map_type map;
-	enum dma_data_direction dir;
-	u64 bus_offset;
-};
 
 #ifdef CONFIG_PCI_P2PDMA
 int pci_p2pdma_add_resource(struct pci_dev *pdev, int bar, size_t size,
@@ -77,8 +37,6 @@ int pci_p2pdma_enable_store(const char *page, struct pci_dev **p2p_dev,
 			    bool *use_p2pdma);
 ssize_t pci_p2pdma_enable_show(char *page, struct pci_dev *p2p_dev,
 			       bool use_p2pdma);
-void pci_p2pdma_map_state_update(struct pci_p2pdma_map_state *state,
-				 struct device *dev, struct page *page);
 #else /* CONFIG_PCI_P2PDMA */
 static inline int pci_p2pdma_add_resource(struct pci_dev *pdev, int bar,
 					  size_t size, u64 offset)
@@ -149,15 +107,6 @@ static inline ssize_t pci_p2pdma_enable_show(char *page,
 {
 	return sprintf(page, "none\n");
 }
-
-static inline void pci_p2pdma_map_state_update(struct pci_p2pdma_map_state *state,
-					       struct device *dev,
-					       struct page *page)
-{
-	state->pgmap = page->pgmap;
-	state->map = PCI_P2PDMA_MAP_NOT_SUPPORTED;
-	state->bus_offset = 0;
-}
 #endif /* CONFIG_PCI_P2PDMA */
 
 /**
@@ -184,58 +133,6 @@ static inline int pci_p2pdma_distance(struct pci_dev *provider,
 static inline struct pci_dev *pci_p2pmem_find(struct device *client)
 {
 	return pci_p2pmem_find_many(&client, 1);
-}
-
-/**
- * pci_p2pdma_map_type_of_sg - map type of a P2P scatterlist entry
- * @state: per-call memo, zero-initialised by the caller
- * @dev: device the list is mapped for
- * @sg: entry whose page is a P2P page (is_pci_p2pdma_page())
- *
- * Looks the provider up only when the entry's pagemap differs from the
- * previous P2P entry's, so runs of entries from one provider cost a compare.
- *
- * Return: how @dev must address the entry's memory.
- */
-static inline enum pci_p2pdma_map_type
-pci_p2pdma_map_type_of_sg(struct pci_p2pdma_map_state *state,
-			  struct device *dev, struct scatterlist *sg)
-{
-	struct page *page = sg_page(sg);
-
-	if (unlikely(state->pgmap != page->pgmap))
-		pci_p2pdma_map_state_update(state, dev, page);
-	return state->map;
-}
-
-/**
- * pci_p2pdma_map_bus_addr - give an entry its PCI bus address
- * @state: memo filled by pci_p2pdma_map_type_of_sg() for this entry
- * @sg: entry judged %PCI_P2PDMA_MAP_BUS_ADDR
- *
- * The entry bypasses the IOMMU and swiotlb; the mark in its page_link tells
- * the unmap path there is nothing to undo.
- */
-static inline void pci_p2pdma_map_bus_addr(const struct pci_p2pdma_map_state *state,
-					   struct scatterlist *sg)
-{
-	sg->dma_address = sg_phys(sg) + state->bus_offset;
-	sg_dma_len(sg) = sg->length;
-	sg_dma_mark_bus_address(sg);
-}
-
-/**
- * pci_p2pdma_may_bounce - may swiotlb bounce a page
- * @page: page about to be mapped for DMA
- *
- * A bounce buffer is host memory, not the peer's BAR: bouncing a P2P page
- * would silently move the data to the wrong place.
- *
- * Return: false for P2P pages.
- */
-static inline bool pci_p2pdma_may_bounce(struct page *page)
-{
-	return !is_pci_p2pdma_page(page);
 }
 
 #endif /* _LINUX_PCI_P2PDMA_H */

@@ -10,6 +10,7 @@
 #if !defined(_TRACE_PCI_P2PDMA_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _TRACE_PCI_P2PDMA_H
 
+#include <linux/dma-map-ops.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/tracepoint.h>

@@ -254,7 +254,8 @@ boot() {	# kernel topology log mode
 	args="-machine q35 $(accel_args "$mode") -cpu qemu64 -smp 2 -m 2G"
 	args="$args -nographic -no-reboot -bios /usr/share/qemu/qboot.rom"
 	args="$args -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"
-	args="$args $(P2P_BUILD=$bench p2p_topology "$t")"
+	topo_args=$(P2P_BUILD=$bench p2p_topology "$t")
+	args="$args $topo_args"
 	# The command line heads the log: the report checks the clock of
 	# every boot from it.
 	echo "P2PHOST qemu|$args|" >"$log"

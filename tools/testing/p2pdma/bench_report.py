@@ -285,6 +285,12 @@ def build_rows(values, units):
                        f"ratio {r.ratio:.4f} {'<=' if r.ratio <= MAP_RATIO_MAX else '>'} {MAP_RATIO_MAX:.2f}{spread(r)}")])
     add("frag/largest-fresh", "largest allocatable block, fresh pool", "higher")
     add("frag/largest-after", "largest allocatable block after random fill-and-free", "higher")
+    # User space, information only: ours clears new memory (stock hands
+    # over what the last user left), so ours does more work by design.
+    add("mmap/whole", "mmap() of the whole pool from user space, per MiB "
+        "(ours clears it, stock does not)", "lower")
+    add("munmap/whole", "munmap() of the whole pool, per MiB", "lower")
+    add("mmap/faults", "page faults touching both ends of that mapping", "lower")
 
     # Distance.
     for n in (1, 8, 32):

@@ -62,6 +62,21 @@ copy_mbps() {	# name p2pcopy-args...
 		say "$name|fail|$(echo "$out" | tail -n 1)"
 	fi
 }
+# mmap() and munmap() of the whole pool from user space, counted: the new
+# memory is cleared (ours) or not (stock), page by page either way.
+if [ "$mode" != time ] && [ "$topo" = a ]; then
+	ALLOC=/sys/bus/pci/devices/$PROV/p2pmem/allocate
+	if out=$(p2pmaptime "$ALLOC" 2>&1); then
+		set -- $out
+		say "mmap/whole|$(($2 / ($1 >> 20)))|ns/MiB"
+		say "munmap/whole|$(($3 / ($1 >> 20)))|ns/MiB"
+		say "mmap/faults|$4|faults"
+		say "info/mmap-bytes|$1|"
+	else
+		say "error|p2pmaptime: $out|"
+	fi
+fi
+
 if [ "$mode" = time ] && [ "$topo" = a ]; then
 	PROV_BLK=$(nvme_blk_of "$PROV")
 	PEER_BLK=$(nvme_blk_of "$PEER")

@@ -12,10 +12,11 @@ SCENARIOS := $(shell grep -v '^\#' $(T)/scenarios | cut -d'|' -f1)
 
 DEB_PACKAGES := linux-source-6.12 qemu-system-x86 flex bison bc libelf-dev \
 	libssl-dev busybox-static cpio sparse coccinelle clang-format ccache \
-	python3 python3-sphinx gcc make patch libc6-dev dwarves rsync kmod
+	python3 python3-sphinx gcc make patch libc6-dev dwarves rsync kmod \
+	dpkg-dev debhelper xz-utils linux-config-6.12
 
 .PHONY: all help deps compose kernel initramfs test run shell check \
-	format-check users docs bench clean distclean \
+	format-check users docs bench deb clean distclean \
 	$(addprefix scenario-,$(SCENARIOS))
 
 all: help
@@ -29,6 +30,7 @@ help:
 	@echo "make users   compile the in-tree users of the P2PDMA API"
 	@echo "make bench   ours against stock 6.12 side by side (build/bench/results.md)"
 	@echo "make docs    build the driver-api/pci book, fail on P2PDMA doc warnings"
+	@echo "make deb     Debian packages of this kernel with Debian's config (build/deb)"
 
 # Install what is missing, quietly when nothing is.
 deps:
@@ -84,6 +86,7 @@ test: initramfs
 	echo "test: all scenarios ran in $$(( $$(date +%s) - start )) s"; \
 	echo "==== summary ===="; \
 	$(T)/tap.py $(T)/scenarios $(BUILD)/logs
+	@$(T)/deb.sh $(REPO) $(BUILD) quick
 
 run: initramfs
 	@$(T)/run-demo.sh $(REPO) $(BUILD)
@@ -95,6 +98,11 @@ shell: initramfs
 # build/obj-bench-*, so it needs deps but not the test kernel.
 bench: deps
 	@$(T)/bench.sh $(REPO) $(BUILD)
+
+# Installable linux-image and linux-headers packages built with Debian's
+# own configuration (deb.sh); `make test` packages the test kernel instead.
+deb: compose
+	@$(T)/deb.sh $(REPO) $(BUILD) full
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/logs $(BUILD)/initramfs*

@@ -69,6 +69,7 @@ struct p2pdma_fabric_fn {
 	u16 acs_pos;		/* ACS capability, or 0 */
 	u16 sriov_pos;		/* SR-IOV capability, or 0 */
 	u16 ext_last;		/* last extended capability, or 0 */
+	bool dead;		/* reads all ones, see p2pdma_test_fabric_set_dead() */
 	struct pci_dev *pdev;	/* a VF's device once enabled, referenced */
 	u32 regs[PCI_CFG_SPACE_EXP_SIZE / 4];
 	u32 wmask[PCI_CFG_SPACE_EXP_SIZE / 4];
@@ -210,7 +211,9 @@ static int p2pdma_fabric_read(struct pci_bus *bus, unsigned int devfn,
 	atomic_long_inc(&priv->reads);
 	raw_spin_lock_irqsave(&priv->lock, flags);
 	i = p2pdma_fabric_find(priv, bus->number, devfn);
-	if (i >= 0)
+	if (i >= 0 && priv->fns[i].dead)
+		*val = p2pdma_fabric_size_mask(size);
+	else if (i >= 0)
 		*val = (priv->fns[i].regs[where / 4] >> ((where & 3) * 8)) &
 		       p2pdma_fabric_size_mask(size);
 	raw_spin_unlock_irqrestore(&priv->lock, flags);
@@ -727,6 +730,21 @@ int p2pdma_test_fabric_set_egress(struct p2pdma_test_fabric *fabric,
 	p2pdma_fabric_poke(fabric->priv, i,
 			   fabric->priv->fns[i].acs_pos + PCI_ACS_EGRESS_CTL_V,
 			   vector, U32_MAX);
+	return 0;
+}
+
+int p2pdma_test_fabric_set_dead(struct p2pdma_test_fabric *fabric,
+				const char *name, bool dead)
+{
+	struct p2pdma_test_fabric_priv *priv = fabric->priv;
+	int i = p2pdma_fabric_fn_of(fabric, name);
+	unsigned long flags;
+
+	if (i < 0)
+		return -ENOENT;
+	raw_spin_lock_irqsave(&priv->lock, flags);
+	priv->fns[i].dead = dead;
+	raw_spin_unlock_irqrestore(&priv->lock, flags);
 	return 0;
 }
 

@@ -200,6 +200,21 @@ int p2pdma_test_fabric_set_egress(struct p2pdma_test_fabric *fabric,
 				  const char *name, u32 vector);
 
 /**
+ * p2pdma_test_fabric_set_dead - make a function answer config reads with ~0
+ * @fabric: the fabric
+ * @name: node name, or "NODE/vfK" for an enabled VF
+ * @dead: true to stop answering, false to answer again
+ *
+ * All ones is what a read of a function that is gone or cut off returns
+ * (surprise removal, DPC containment).  Nothing is told about the change,
+ * as with p2pdma_test_fabric_set_acs().
+ *
+ * Return: 0, or -ENOENT if there is no function @name.
+ */
+int p2pdma_test_fabric_set_dead(struct p2pdma_test_fabric *fabric,
+				const char *name, bool dead);
+
+/**
  * p2pdma_test_fabric_enable_vfs - enable the VFs of a node, as a PF driver
  * @fabric: the fabric
  * @name: node built with &p2pdma_test_node.nr_vfs

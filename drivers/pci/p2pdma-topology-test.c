@@ -923,6 +923,46 @@ static void p2pdma_test_verdict_cache(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pci_p2pdma_distance(ep0, &ep1->dev, false), 4);
 }
 
+static const struct p2pdma_test_topology silent_port_topo =
+	TOPO(0x014c, switch_nodes);
+
+/*
+ * A port that answers config reads with all ones (surprise removal, DPC)
+ * has no ACS setting to judge: the pair is refused while it is silent, the
+ * explanation says so, and nothing is cached, because the port may answer
+ * again without any device being added or removed.
+ */
+static void p2pdma_test_silent_port(struct kunit *test)
+{
+	struct p2pdma_test_fabric *fabric;
+	struct pci_dev *ep0, *ep1;
+	struct p2pdma_verdict v;
+	char *why;
+
+	fabric = p2pdma_test_fabric(test, &silent_port_topo);
+	ep0 = p2pdma_test_dev(test, fabric, "ep0");
+	ep1 = p2pdma_test_dev(test, fabric, "ep1");
+	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(ep0, 0, 0, 0), 0);
+
+	KUNIT_ASSERT_EQ(test, p2pdma_test_fabric_set_dead(fabric, "dn1", true),
+			0);
+	v = p2pdma_verdict_of(ep0, ep1);
+	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_NOT_SUPPORTED);
+	KUNIT_EXPECT_EQ(test, v.distance, -1);
+	why = p2pdma_test_explain(test, ep0, &ep1->dev);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, "does not answer config reads"),
+				  "explanation: %s", why);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, pci_name(ep1->bus->self)),
+				  "explanation: %s", why);
+
+	/* It answers again: no notification, and the pair is fine again. */
+	KUNIT_ASSERT_EQ(test, p2pdma_test_fabric_set_dead(fabric, "dn1", false),
+			0);
+	v = p2pdma_verdict_of(ep0, ep1);
+	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_BUS_ADDR);
+	KUNIT_EXPECT_EQ(test, v.distance, 4);
+}
+
 static const struct p2pdma_test_topology replug_topo =
 	TOPO(0x0125, switch_nodes);
 
@@ -1281,6 +1321,7 @@ static struct kunit_case p2pdma_topology_test_cases[] = {
 	KUNIT_CASE_PARAM(p2pdma_topology_case, p2pdma_topo_gen_params),
 	KUNIT_CASE(p2pdma_test_distance_many),
 	KUNIT_CASE(p2pdma_test_verdict_cache),
+	KUNIT_CASE(p2pdma_test_silent_port),
 	KUNIT_CASE(p2pdma_test_verdict_follows_replug),
 	KUNIT_CASE(p2pdma_test_host_bridge_known_early),
 	KUNIT_CASE(p2pdma_test_verdict_follows_rebind),

@@ -353,9 +353,14 @@ static bool p2pdma_egress_any(struct pci_dev *port, unsigned int size)
  * device is @peer (NULL for ports further down, where the request just
  * goes upstream).  Both sides are checked, whichever starts the request.
  * Sets *@ec_bit to the vector bit that decided, or -1.
+ *
+ * Return: 1 if @port sends the traffic up, 0 if it lets it turn around,
+ * -ENODEV if @port does not answer: a config read that completes with all
+ * ones (PCIe r5.0, sec 2.3.2, Unsupported Request; or a port contained by
+ * DPC, sec 6.2.10), which is no ACS setting at all.
  */
-static bool p2pdma_port_redirects(struct pci_dev *port, struct pci_dev *peer,
-				  int *ec_bit)
+static int p2pdma_port_redirects(struct pci_dev *port, struct pci_dev *peer,
+				 int *ec_bit)
 {
 	u16 ctrl, size;
 	u32 vector;
@@ -363,12 +368,14 @@ static bool p2pdma_port_redirects(struct pci_dev *port, struct pci_dev *peer,
 
 	*ec_bit = -1;
 	if (!port->acs_cap)
-		return false;
+		return 0;
 	pci_read_config_word(port, port->acs_cap + PCI_ACS_CTRL, &ctrl);
+	if (PCI_POSSIBLE_ERROR(ctrl))
+		return -ENODEV;
 	if (ctrl & (PCI_ACS_RR | PCI_ACS_CR))
-		return true;
+		return 1;
 	if (!(ctrl & PCI_ACS_EC) || !peer)
-		return false;
+		return 0;
 
 	pci_read_config_word(port, port->acs_cap + PCI_ACS_CAP, &size);
 	/* Vector size in bits 15:8, 0 meaning 256 (sec 7.7.8.2). */
@@ -378,13 +385,13 @@ static bool p2pdma_port_redirects(struct pci_dev *port, struct pci_dev *peer,
 	if (bit < 0)
 		return p2pdma_egress_any(port, size);
 	if (bit >= size)
-		return false;
+		return 0;
 	pci_read_config_dword(port, port->acs_cap + PCI_ACS_EGRESS_CTL_V +
 			      bit / 32 * 4, &vector);
 	if (!(vector & BIT(bit % 32)))
-		return false;
+		return 0;
 	*ec_bit = bit;
-	return true;
+	return 1;
 }
 
 /* One bit per collected port in &p2pdma_redirects.by_egress. */
@@ -397,6 +404,8 @@ struct p2pdma_redirects {
 	/* Ports that block by egress control rather than redirect all. */
 	u8 by_egress;
 	int nr;
+	/* The first port that did not answer, if any. */
+	struct pci_dev *silent;
 };
 
 /*
@@ -407,11 +416,14 @@ static void p2pdma_find_redirects(const struct p2pdma_path *path, int start,
 				  int end, struct pci_dev *peer,
 				  struct p2pdma_redirects *acs)
 {
-	int i, bit;
+	int i, bit, ret;
 
 	for (i = start; i < end; i++) {
-		if (!p2pdma_port_redirects(path->chain[i],
-					   i == end - 1 ? peer : NULL, &bit))
+		ret = p2pdma_port_redirects(path->chain[i],
+					    i == end - 1 ? peer : NULL, &bit);
+		if (ret < 0 && !acs->silent)
+			acs->silent = path->chain[i];
+		if (ret <= 0)
 			continue;
 		if (acs->nr < P2PDMA_MAX_REDIRECTS) {
 			acs->port[acs->nr] = path->chain[i];
@@ -601,6 +613,23 @@ p2pdma_judge_host(struct pci_dev *ptop, struct pci_dev *ctop, int distance,
 	return v;
 }
 
+/* Nothing crosses a port that does not answer, for now. */
+static struct p2pdma_verdict p2pdma_judge_silent(struct pci_dev *port,
+						 struct seq_buf *why)
+{
+	struct p2pdma_verdict v = {
+		.map = PCI_P2PDMA_MAP_NOT_SUPPORTED,
+		.distance = -1,
+		.transient = true,
+	};
+
+	if (why)
+		seq_buf_printf(why,
+			       "cannot do P2P now: %s on the path does not answer config reads (removed, or contained after an error); the pair is judged again when it is next used",
+			       pci_name(port));
+	return v;
+}
+
 /**
  * p2pdma_judge - decide how @client reaches @provider, without the cache
  * @provider: device exposing the memory
@@ -636,6 +665,8 @@ struct p2pdma_verdict p2pdma_judge(struct pci_dev *provider,
 				      ic ? pc.chain[ic - 1] : NULL, &acs);
 		p2pdma_find_redirects(&pc, first, ic,
 				      ip ? pp.chain[ip - 1] : NULL, &acs);
+		if (acs.silent)
+			return p2pdma_judge_silent(acs.silent, why);
 		virt = provider != client && p2pdma_behind_virtual_iommu(client);
 		if (!acs.nr && !virt) {
 			v.distance = ip + ic;
@@ -810,7 +841,7 @@ struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
 		}
 	}
 	v = p2pdma_judge(provider, client, NULL);
-	if (prov) {
+	if (prov && !v.transient) {
 		unsigned long flags;
 
 		trace_pci_p2pdma_map_decision(provider, client, v.map,

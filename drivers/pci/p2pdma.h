@@ -68,11 +68,16 @@ static inline struct p2pdma_range *to_p2pdma_range(struct dev_pagemap *pgmap)
  * @writes_only: the path crosses a host bridge that forwards peer posted
  *	writes but not reads: only the client writing into the provider's
  *	memory (%DMA_FROM_DEVICE) works
+ * @transient: a port on the path did not answer (it is gone or contained
+ *	after an error); the verdict holds for this call only and is not
+ *	cached, since the port may answer again without any device being
+ *	added or removed
  */
 struct p2pdma_verdict {
 	enum pci_p2pdma_map_type map;
 	int distance;
 	bool writes_only;
+	bool transient;
 };
 
 /**

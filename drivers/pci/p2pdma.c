@@ -72,15 +72,13 @@ static const struct dev_pagemap_ops p2pdma_page_ops = {
 	.page_free = p2pdma_user_page_free,
 };
 
-/**
- * p2pdma_get_live - count @nr users on a provider that is not going away
- * @pdev: the provider
- * @nr: number of counts to take
- *
- * Return: the provider's state, or NULL if @pdev has no P2P memory or is
- * being removed.
+/*
+ * The bodies of p2pdma_get_live() and p2pdma_pool_alloc(), inlined into
+ * pci_alloc_p2pmem(): the two calls were 27 of the 383 instructions of a
+ * driver's alloc+free pair (make bench, one CPU).
  */
-struct pci_p2pdma *p2pdma_get_live(struct pci_dev *pdev, unsigned long nr)
+static __always_inline struct pci_p2pdma *
+__p2pdma_get_live(struct pci_dev *pdev, unsigned long nr)
 {
 	struct pci_p2pdma *prov;
 
@@ -96,6 +94,30 @@ struct pci_p2pdma *p2pdma_get_live(struct pci_dev *pdev, unsigned long nr)
 	return prov;
 }
 
+static __always_inline void *__p2pdma_pool_alloc(struct pci_p2pdma *prov,
+						 size_t size)
+{
+	void *addr = (void *)gen_pool_alloc(prov->pool, size);
+
+	if (unlikely(!addr))
+		trace_pci_p2pdma_alloc_fail(prov->pdev, size,
+					    gen_pool_avail(prov->pool));
+	return addr;
+}
+
+/**
+ * p2pdma_get_live - count @nr users on a provider that is not going away
+ * @pdev: the provider
+ * @nr: number of counts to take
+ *
+ * Return: the provider's state, or NULL if @pdev has no P2P memory or is
+ * being removed.
+ */
+struct pci_p2pdma *p2pdma_get_live(struct pci_dev *pdev, unsigned long nr)
+{
+	return __p2pdma_get_live(pdev, nr);
+}
+
 /**
  * p2pdma_pool_alloc - carve @size bytes out of a provider's pool
  * @prov: provider state, with the caller's counts already taken
@@ -105,12 +127,7 @@ struct pci_p2pdma *p2pdma_get_live(struct pci_dev *pdev, unsigned long nr)
  */
 void *p2pdma_pool_alloc(struct pci_p2pdma *prov, size_t size)
 {
-	void *addr = (void *)gen_pool_alloc(prov->pool, size);
-
-	if (!addr)
-		trace_pci_p2pdma_alloc_fail(prov->pdev, size,
-					    gen_pool_avail(prov->pool));
-	return addr;
+	return __p2pdma_pool_alloc(prov, size);
 }
 
 static void p2pdma_wait_for_users(struct pci_p2pdma *prov)
@@ -364,13 +381,13 @@ EXPORT_SYMBOL_GPL(pci_p2pdma_add_resource);
  */
 void *pci_alloc_p2pmem(struct pci_dev *pdev, size_t size)
 {
-	struct pci_p2pdma *prov = p2pdma_get_live(pdev, 1);
+	struct pci_p2pdma *prov = __p2pdma_get_live(pdev, 1);
 	void *addr;
 
-	if (!prov)
+	if (unlikely(!prov))
 		return NULL;
-	addr = p2pdma_pool_alloc(prov, size);
-	if (!addr)
+	addr = __p2pdma_pool_alloc(prov, size);
+	if (unlikely(!addr))
 		percpu_ref_put(&prov->users);
 	return addr;
 }

@@ -62,6 +62,8 @@ topo_cmdline() {
 }
 
 p2p_topology() {
+	local args
+
 	case "$1" in
 	a | b | c | d | e)
 		# Not a pipe: a topology that fails half-way must not boot.

@@ -77,6 +77,8 @@ done <"$stage/.overlay"
 
 if [ -f "$series" ]; then
 	for p in $(grep -v '^\s*\(#\|$\)' "$series"); do
+		# A patch that only adds our files has no stock hunk to apply.
+		grep -q '^+++ ' "$repo/patches/$p" || continue
 		if ! out=$(patch -p1 -d "$stage/tree" --no-backup-if-mismatch \
 				-f -s <"$repo/patches/$p" 2>&1); then
 			echo "$out" >&2

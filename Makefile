@@ -16,7 +16,7 @@ DEB_PACKAGES := linux-source-6.12 qemu-system-x86 flex bison bc libelf-dev \
 	dpkg-dev debhelper xz-utils linux-config-6.12
 
 .PHONY: all help deps compose kernel initramfs test run shell check \
-	format-check users docs bench deb clean distclean \
+	format-check users docs bench deb patches clean distclean \
 	$(addprefix scenario-,$(SCENARIOS))
 
 all: help
@@ -25,12 +25,14 @@ help:
 	@echo "make run     build if needed, boot topology (a), show P2P working"
 	@echo "make test    build, run KUnit and every QEMU scenario, summarise"
 	@echo "make shell   boot topology (a) with an interactive shell"
-	@echo "make check   checkpatch, sparse, coccinelle, kernel-doc, clang-format, W=1"
+	@echo "make check   checkpatch, sparse, coccinelle, kernel-doc, clang-format, W=1,"
+	@echo "            the series: git am, and a build after each patch"
 	@echo "make format-check  clang-format on our C files only (no kernel build)"
 	@echo "make users   compile the in-tree users of the P2PDMA API"
 	@echo "make bench   ours against stock 6.12 side by side (build/bench/results.md)"
 	@echo "make docs    build the driver-api/pci book, fail on P2PDMA doc warnings"
 	@echo "make deb     Debian packages of this kernel with Debian's config (build/deb)"
+	@echo "make patches the feature as a git am series with a cover letter (build/patches)"
 
 # Install what is missing, quietly when nothing is.
 deps:
@@ -59,6 +61,10 @@ $(addprefix scenario-,$(SCENARIOS)): scenario-%: initramfs
 	@$(T)/run-scenario.sh $(REPO) $(BUILD) $*
 	@$(T)/tap.py $(T)/scenarios $(BUILD)/logs $*
 
+# The whole feature, our files included, as a series against the base.
+patches: compose
+	@$(T)/series.sh $(REPO) $(BUILD) export
+
 users: compose
 	@$(T)/build-users.sh $(REPO) $(BUILD)
 
@@ -75,8 +81,12 @@ format-check:
 docs: compose
 	@$(T)/docs.sh $(REPO) $(BUILD)
 
+# Every check but steps, whose ~25 minutes of kernel builds make check pays.
+TEST_CHECKS := checkpatch sparse coccinelle kernel-doc abi format w1 series
+
 test: initramfs
-	@$(T)/check.sh $(REPO) $(BUILD)
+	@echo "check: steps (a build after every patch of the series) is run by make check, not here"
+	@$(T)/check.sh $(REPO) $(BUILD) $(TEST_CHECKS)
 	@$(T)/docs.sh $(REPO) $(BUILD)
 	@$(T)/build-users.sh $(REPO) $(BUILD)
 	@start=$$(date +%s); \

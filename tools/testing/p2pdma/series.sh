@@ -1,0 +1,244 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The feature as a series a maintainer applies with `git am`.
+#
+#   series.sh <repo> <build-dir> export   write <build>/patches/ (make patches)
+#   series.sh <repo> <build-dir> am       git am it onto the base, compare
+#                                         with the composed tree
+#   series.sh <repo> <build-dir> steps    build the base after each patch
+#
+# The repository keeps stock-file diffs in patches/ (listed in
+# patches/series) and our own files whole at their kernel paths;
+# patches/files names the patch that carries each of our files.  `export`
+# joins the two: patch N of build/patches/ is patches/series' Nth diff plus
+# the files patches/files gives it, as diffs against the base (new files
+# against /dev/null), behind a cover letter (patches/cover-letter plus the
+# measurements of README.md).
+#
+# `am` applies the export with git am to a git tree of the base files it
+# touches and fails, naming the file, if the result differs from the tree
+# compose.sh made.  `steps` applies the series to a copy of the base one
+# patch at a time and builds a small kernel (base.config and kunit.config,
+# without the checkers) after each, incrementally, in <build>/obj-steps;
+# a step that does not build fails the run and names its patch.
+set -euo pipefail
+
+repo=$(cd "$1" && pwd)
+build=$(cd "$2" && pwd)
+mode=$3
+here=$repo/tools/testing/p2pdma
+out=$build/patches
+tree=$build/linux
+
+die() { echo "series: error: $*" >&2; exit 1; }
+say() { echo "series: $*"; }
+
+base=$(ls -d "$build"/base/*/linux-source-* 2>/dev/null | head -n1)
+[ -n "$base" ] || die "no unpacked base under $build/base (run make compose)"
+mapfile -t patches < <(grep -v '^\s*\(#\|$\)' "$repo/patches/series")
+
+# The files compose.sh lays over the tree, one per line.
+overlay_files() {
+	(cd "$repo" && git ls-files -co --exclude-standard -- drivers include \
+		kernel lib Documentation tools/pci scripts/coccinelle/p2pdma) |
+		sort -u
+}
+
+# The files of patches/files that patch $1 carries.
+files_of() { awk -v p="$1" '!/^#/ && $1 == p { print $2 }' "$repo/patches/files"; }
+
+# Every overlay file is carried by exactly one patch of the series.
+check_files_map() {
+	local bad=0 f n p
+	while read -r f; do
+		n=$(awk -v f="$f" '!/^#/ && $2 == f' "$repo/patches/files" | wc -l)
+		if [ "$n" != 1 ]; then
+			echo "series: $f is named $n times in patches/files (once, please)" >&2
+			bad=1
+		fi
+	done < <(overlay_files)
+	while read -r p f; do
+		if ! printf '%s\n' "${patches[@]}" | grep -qxF -- "$p"; then
+			echo "series: patches/files: $p is not in patches/series" >&2
+			bad=1
+		elif [ ! -f "$repo/$f" ]; then
+			echo "series: patches/files: no file $f" >&2
+			bad=1
+		fi
+	done < <(grep -v '^\s*\(#\|$\)' "$repo/patches/files")
+	[ $bad = 0 ] || die "patches/files does not match the files of the tree"
+}
+
+# A patch's message: everything of patches/NAME above its "---" line.
+message_of() { sed '/^---$/,$d' "$repo/patches/$1"; }
+subject_of() { sed -n 's/^Subject: \[PATCH\] //p' "$repo/patches/$1"; }
+
+# The diff of patch $1: its stock-file hunks, then its files against the base.
+diff_of() {
+	local p=$1 f
+	sed '1,/^---$/d' "$repo/patches/$p"
+	for f in $(files_of "$p"); do
+		if [ -f "$base/$f" ]; then
+			diff -u --label "a/$f" --label "b/$f" "$base/$f" "$repo/$f" || true
+		else
+			diff -u --label /dev/null --label "b/$f" /dev/null "$repo/$f" || true
+		fi
+	done
+}
+
+# The sections of README.md that compare this tree with stock.
+readme_section() {	# heading
+	awk -v h="$1" '
+		/^## / { on = ($0 == "## " h) }
+		on' "$repo/README.md"
+}
+
+do_export() {
+	local n=${#patches[@]} i=0 p date
+	check_files_map
+	rm -rf "$out"
+	mkdir -p "$out"
+	date=$(cd "$repo" && git log -1 --format=%aD 2>/dev/null || date -R)
+	header() {	# number subject
+		printf 'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n'
+		printf 'From: P2PDMA maintainers <p2pdma@example.org>\n'
+		printf 'Date: %s\n' "$date"
+		printf 'Subject: [PATCH %0*d/%d] %s\n\n' ${#n} "$1" "$n" "$2"
+	}
+	for p in "${patches[@]}"; do
+		i=$((i + 1))
+		{
+			header "$i" "$(subject_of "$p")"
+			message_of "$p" | sed '1,/^$/d'
+			echo "---"
+			diff_of "$p" >"$out/.diff"
+			git apply --stat <"$out/.diff"
+			echo
+			cat "$out/.diff"
+			printf -- '-- \n2.39.5\n\n'
+		} >"$out/$p"
+	done
+	{
+		header 0 "$(sed -n 's/^Subject: //p' "$repo/patches/cover-letter")"
+		sed '1,/^$/d' "$repo/patches/cover-letter"
+		echo
+		readme_section "Compared with stock Linux 6.12 P2PDMA"
+		echo
+		readme_section "Benchmark"
+		echo
+		for p in "${patches[@]}"; do
+			printf '  %s\n' "$(subject_of "$p")"
+		done
+		echo
+		for p in "${patches[@]}"; do diff_of "$p"; done >"$out/.diff"
+		git apply --stat <"$out/.diff"
+		printf -- '-- \n2.39.5\n\n'
+	} >"$out/0000-cover-letter.patch"
+	rm -f "$out/.diff"
+	say "$n patches and a cover letter in $out"
+}
+
+# The paths the exported series touches.
+touched_paths() {
+	sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$out"/[0-9]*.patch | sort -u
+}
+
+do_am() {
+	local work=$build/series-am f bad=0
+	[ -f "$out/0000-cover-letter.patch" ] || die "no export in $out (make patches)"
+	[ -f "$tree/.p2p-owned" ] || die "no composed tree at $tree (make compose)"
+	rm -rf "$work"
+	mkdir -p "$work"
+	touched_paths >"$work/.paths"
+	while read -r f; do
+		[ -f "$base/$f" ] || continue
+		mkdir -p "$work/$(dirname "$f")"
+		cp "$base/$f" "$work/$f"
+	done <"$work/.paths"
+	(
+		cd "$work"
+		export GIT_AUTHOR_NAME=base GIT_AUTHOR_EMAIL=base@localhost
+		export GIT_COMMITTER_NAME=series GIT_COMMITTER_EMAIL=series@localhost
+		git init -q .
+		git add -A .
+		git commit -q -m "linux-source-6.12 (the files the series touches)"
+		git am -q --empty=drop "$out"/*.patch
+	) || die "git am of $out failed on the base (see above)"
+	# Every file the composed tree took from us, and no other, is the
+	# series' result.
+	grep -v '^\.' "$tree/.p2p-owned" | sort >"$work/.owned"
+	if ! diff -u "$work/.owned" "$work/.paths" >"$work/.pathdiff"; then
+		sed -n 's/^[-+][^-+]/&/p' "$work/.pathdiff" | sed 's/^-/series misses /; s/^+/series adds /' >&2
+		bad=1
+	fi
+	while read -r f; do
+		if ! cmp -s "$work/$f" "$tree/$f"; then
+			echo "series: $f after git am differs from the composed tree" >&2
+			bad=1
+		fi
+	done <"$work/.paths"
+	[ $bad = 0 ] || die "git am of build/patches does not reproduce the composed tree"
+	say "git am of $(ls "$out"/[0-9]*.patch | grep -vc cover-letter) patches reproduces the composed tree ($(wc -l <"$work/.paths") files)"
+}
+
+do_steps() {
+	local stree=$build/steps/linux sobj=$build/obj-steps work=$build/steps/work
+	local i=0 p f cc=gcc frag start
+	command -v ccache >/dev/null && cc="ccache gcc"
+	[ -f "$out/0000-cover-letter.patch" ] || die "no export in $out (make patches)"
+	# A tree of hard links to the base, except the files the series
+	# touches, which are real copies rewritten only when they change.
+	if [ ! -f "$stree/.p2p-base" ] || [ "$(cat "$stree/.p2p-base")" != "$base" ]; then
+		say "linking a tree for the steps to the base (once per base)"
+		rm -rf "$build/steps"
+		mkdir -p "$build/steps"
+		cp -al "$base" "$stree"
+		echo "$base" >"$stree/.p2p-base"
+	fi
+	touched_paths >"$build/steps/.paths"
+	rm -rf "$work"
+	mkdir -p "$work"
+	while read -r f; do
+		[ -f "$base/$f" ] || continue
+		mkdir -p "$work/$(dirname "$f")"
+		cp "$base/$f" "$work/$f"
+	done <"$build/steps/.paths"
+	frag="$here/config/base.config $here/config/kunit.config"
+	mkdir -p "$sobj"
+	for p in "$out"/[0-9]*.patch; do
+		case "$p" in *cover-letter*) continue ;; esac
+		i=$((i + 1))
+		patch -p1 -s -f -d "$work" --no-backup-if-mismatch <"$p" ||
+			die "$(basename "$p") does not apply in turn"
+		# Sync: write what changed, so kbuild rebuilds only that.
+		while read -r f; do
+			if [ -f "$work/$f" ]; then
+				cmp -s "$work/$f" "$stree/$f" && continue
+				rm -f "$stree/$f"
+				mkdir -p "$stree/$(dirname "$f")"
+				cp "$work/$f" "$stree/$f"
+			else
+				rm -f "$stree/$f"
+			fi
+		done <"$build/steps/.paths"
+		# The options the fragments ask for, where this step has them.
+		cat $frag >"$sobj/.fragment"
+		make -s -C "$stree" O="$sobj" CC="$cc" \
+			KCONFIG_ALLCONFIG="$sobj/.fragment" allnoconfig >/dev/null
+		start=$(date +%s)
+		if ! make -s -C "$stree" O="$sobj" CC="$cc" -j"$(nproc)" \
+				bzImage modules >"$sobj/step.log" 2>&1; then
+			grep -E 'error|Error' "$sobj/step.log" | head -n 20 >&2
+			die "the kernel does not build after $(basename "$p")"
+		fi
+		say "builds after $(basename "$p") ($(($(date +%s) - start)) s)"
+	done
+}
+
+case "$mode" in
+export) do_export ;;
+am) do_am ;;
+steps) do_steps ;;
+*) die "unknown mode '$mode' (export, am or steps)" ;;
+esac

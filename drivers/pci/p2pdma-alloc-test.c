@@ -28,13 +28,15 @@
 #include "p2pdma-test-fabric.h"
 
 /* Made up, and never allow-listed by these tests. */
-#define HB_VENDOR		0xfff2
+#define HB_VENDOR 0xfff2
 
-#define NODE(_name, _parent, _kind, _devfn, ...)			\
-	{ .name = _name, .parent = _parent, .kind = P2PDMA_TEST_##_kind, \
-	  .devfn = _devfn, __VA_ARGS__ }
+#define NODE(_name, _parent, _kind, _devfn, ...)                               \
+	{                                                                      \
+		.name = _name, .parent = _parent, .kind = P2PDMA_TEST_##_kind, \
+		.devfn = _devfn, __VA_ARGS__                                   \
+	}
 
-#define BAR_SIZE		SZ_8M
+#define BAR_SIZE SZ_8M
 
 /* One endpoint with an 8 MiB BAR below a root port. */
 static const struct p2pdma_test_node one_ep_nodes[] = {
@@ -44,7 +46,8 @@ static const struct p2pdma_test_node one_ep_nodes[] = {
 };
 
 static const struct p2pdma_test_topology one_ep_topo = {
-	.host_vendor = HB_VENDOR, .host_device = 0x0201,
+	.host_vendor = HB_VENDOR,
+	.host_device = 0x0201,
 	.nodes = one_ep_nodes,
 };
 
@@ -64,7 +67,8 @@ static const struct p2pdma_test_node two_providers_nodes[] = {
 };
 
 static const struct p2pdma_test_topology two_providers_topo = {
-	.host_vendor = HB_VENDOR, .host_device = 0x0202,
+	.host_vendor = HB_VENDOR,
+	.host_device = 0x0202,
 	.nodes = two_providers_nodes,
 };
 
@@ -124,9 +128,10 @@ p2pdma_test_alloc(struct kunit *test, struct pci_dev *pdev, size_t size)
 	a->addr = pci_alloc_p2pmem(pdev, size);
 	if (!a->addr)
 		return NULL;
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-							p2pdma_test_alloc_release,
-							a), 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test,
+						  p2pdma_test_alloc_release, a),
+			0);
 	return a;
 }
 
@@ -162,10 +167,10 @@ static const struct p2pdma_reject_case p2pdma_reject_cases[] = {
 	{ "absent BAR", 2, 0, 0 },
 	{ "offset at the end", 0, 0, BAR_SIZE },
 	{ "offset past the end", 0, SZ_4K, 2 * BAR_SIZE },
-	{ "offset that wraps", 0, 2 * SZ_4K, U64_MAX & PAGE_MASK },
+	{ "offset that wraps", 0, 2 * SZ_4K, (U64_MAX & PAGE_MASK) },
 	{ "size past the end", 0, BAR_SIZE + SZ_4K, 0 },
 	{ "size plus offset past the end", 0, SZ_4M, SZ_4M + SZ_2M },
-	{ "size that wraps", 0, SIZE_MAX & PAGE_MASK, SZ_4K },
+	{ "size that wraps", 0, (SIZE_MAX & PAGE_MASK), SZ_4K },
 	{ "offset not page aligned", 0, SZ_4K, SZ_2K },
 	{ "offset not page aligned, rest of the BAR", 0, 0, SZ_2K },
 	{ "size not page aligned", 0, SZ_2K, 0 },
@@ -190,8 +195,10 @@ static void p2pdma_test_add_rejects(struct kunit *test)
 	const struct p2pdma_reject_case *c = test->param_value;
 	struct pci_dev *pdev = p2pdma_test_ep(test, &one_ep_topo, "ep");
 
-	KUNIT_EXPECT_EQ(test, pci_p2pdma_add_resource(pdev, c->bar, c->size,
-						      c->offset), -EINVAL);
+	KUNIT_EXPECT_EQ(test,
+			pci_p2pdma_add_resource(pdev, c->bar, c->size,
+						c->offset),
+			-EINVAL);
 	KUNIT_EXPECT_NULL(test, rcu_access_pointer(pdev->p2pdma));
 	KUNIT_EXPECT_FALSE(test, pci_has_p2pmem(pdev));
 	KUNIT_EXPECT_FALSE(test, p2pdma_test_has_group(pdev));
@@ -290,11 +297,11 @@ static void p2pdma_test_alloc_and_free(struct kunit *test)
 	KUNIT_EXPECT_GE(test, bus_b, pci_bus_address(pdev, 0));
 	KUNIT_EXPECT_LE(test, bus_b + SZ_64K,
 			pci_bus_address(pdev, 0) + BAR_SIZE);
-	KUNIT_EXPECT_TRUE(test,
-			  bus_a + PAGE_SIZE <= bus_b || bus_b + SZ_64K <= bus_a);
+	KUNIT_EXPECT_TRUE(test, bus_a + PAGE_SIZE <= bus_b ||
+					bus_b + SZ_64K <= bus_a);
 	KUNIT_EXPECT_TRUE(test, is_pci_p2pdma_page(virt_to_page(a->addr)));
-	KUNIT_EXPECT_TRUE(test, is_pci_p2pdma_page(virt_to_page(b->addr +
-								 SZ_32K)));
+	KUNIT_EXPECT_TRUE(test,
+			  is_pci_p2pdma_page(virt_to_page(b->addr + SZ_32K)));
 	/* The address inside an allocation translates too. */
 	KUNIT_EXPECT_EQ(test, pci_p2pmem_virt_to_bus(pdev, b->addr + SZ_32K),
 			bus_b + SZ_32K);
@@ -348,17 +355,18 @@ static void p2pdma_test_sgl(struct kunit *test)
 	s->pdev = pdev;
 	s->sgl = pci_p2pmem_alloc_sgl(pdev, &nents, SZ_64K);
 	KUNIT_ASSERT_NOT_NULL(test, s->sgl);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-							p2pdma_test_sgl_free,
-							s), 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, p2pdma_test_sgl_free,
+						  s),
+			0);
 	KUNIT_ASSERT_GE(test, nents, 1);
 
 	for_each_sg(s->sgl, sg, nents, i) {
 		pci_bus_addr_t bus = pci_p2pmem_virt_to_bus(pdev, sg_virt(sg));
 
 		KUNIT_EXPECT_TRUE(test, is_pci_p2pdma_page(sg_page(sg)));
-		KUNIT_EXPECT_EQ(test, bus, p2pdma_test_bus_addr(pdev,
-								sg_virt(sg)));
+		KUNIT_EXPECT_EQ(test, bus,
+				p2pdma_test_bus_addr(pdev, sg_virt(sg)));
 		KUNIT_EXPECT_GE(test, bus, bar);
 		KUNIT_EXPECT_LE(test, bus + sg->length, bar + BAR_SIZE);
 		total += sg->length;
@@ -527,9 +535,10 @@ static void p2pdma_test_enable_store_show(struct kunit *test)
 		const char *str;
 		bool use;
 	} bools[] = {
-		{ "0", false }, { "1", true }, { "yes", true }, { "no", false },
-		{ "1\n", true }, { "0\n", false }, { "ON", true },
-		{ "off", false }, { "True", true }, { "n", false },
+		{ "0", false },	 { "1", true },	   { "yes", true },
+		{ "no", false }, { "1\n", true },  { "0\n", false },
+		{ "ON", true },	 { "off", false }, { "True", true },
+		{ "n", false },
 	};
 	struct pci_dev *pdev = p2pdma_test_ep(test, &one_ep_topo, "ep");
 	struct pci_dev *rp = pci_upstream_bridge(pdev);
@@ -544,10 +553,10 @@ static void p2pdma_test_enable_store_show(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(bools); i++) {
 		p2p_dev = NULL;
 		use = !bools[i].use;
-		KUNIT_EXPECT_EQ_MSG(test, pci_p2pdma_enable_store(bools[i].str,
-								  &p2p_dev,
-								  &use), 0,
-				    "\"%s\"", bools[i].str);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    pci_p2pdma_enable_store(bools[i].str,
+							    &p2p_dev, &use),
+				    0, "\"%s\"", bools[i].str);
 		KUNIT_EXPECT_EQ_MSG(test, use, bools[i].use, "\"%s\"",
 				    bools[i].str);
 		KUNIT_EXPECT_NULL_MSG(test, p2p_dev, "\"%s\"", bools[i].str);
@@ -576,8 +585,9 @@ static void p2pdma_test_enable_store_show(struct kunit *test)
 			 i ? "\n" : "");
 		p2p_dev = NULL;
 		use = false;
-		KUNIT_EXPECT_EQ(test, pci_p2pdma_enable_store(name, &p2p_dev,
-							      &use), 0);
+		KUNIT_EXPECT_EQ(test,
+				pci_p2pdma_enable_store(name, &p2p_dev, &use),
+				0);
 		KUNIT_EXPECT_TRUE(test, use);
 		KUNIT_EXPECT_PTR_EQ(test, p2p_dev, pdev);
 		/* The caller owns a reference. */

@@ -30,11 +30,11 @@ static int p2pdma_matrix_show(struct seq_file *m, void *unused)
 {
 	struct pci_dev *provider = NULL, *client;
 
-	while ((provider = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, provider))) {
+	for_each_pci_dev(provider) {
 		if (!pci_has_p2pmem(provider))
 			continue;
 		client = NULL;
-		while ((client = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, client)))
+		for_each_pci_dev(client)
 			if (p2pdma_can_be_client(client))
 				p2pdma_show_pair(m, provider, client);
 	}

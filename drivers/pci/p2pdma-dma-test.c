@@ -28,15 +28,16 @@ module_param_named(client, client_name, charp, 0444);
 MODULE_PARM_DESC(client, "PCI name of the device the lists are mapped for");
 static char *expect = "bus";
 module_param(expect, charp, 0444);
-MODULE_PARM_DESC(expect,
-		 "map type the pair must get: bus, hb, hbw (host bridge, writes only) or no");
+MODULE_PARM_DESC(
+	expect,
+	"map type the pair must get: bus, hb, hbw (host bridge, writes only) or no");
 
 #define NR_PAGES 8
 
 struct dma_test_ctx {
 	struct pci_dev *provider;
 	struct pci_dev *client;
-	void *p2p;			/* NR_PAGES pages of P2P memory */
+	void *p2p; /* NR_PAGES pages of P2P memory */
 	struct page *host[NR_PAGES];
 	struct sg_table sgt;
 };
@@ -101,8 +102,9 @@ static void build_list(struct kunit *test, const char *layout)
 
 	KUNIT_ASSERT_EQ(test, sg_alloc_table(&ctx->sgt, n, GFP_KERNEL), 0);
 	for_each_sg(ctx->sgt.sgl, sg, n, i)
-		sg_set_page(sg, layout[i] == 'p' ? p2p_page(ctx, i) :
-			    ctx->host[i], PAGE_SIZE, 0);
+		sg_set_page(sg,
+			    layout[i] == 'p' ? p2p_page(ctx, i) : ctx->host[i],
+			    PAGE_SIZE, 0);
 }
 
 static pci_bus_addr_t expected_bus_addr(struct pci_dev *provider,
@@ -116,7 +118,8 @@ static pci_bus_addr_t expected_bus_addr(struct pci_dev *provider,
 
 		if (res->flags & IORESOURCE_MEM && phys >= res->start &&
 		    phys <= res->end)
-			return pci_bus_address(provider, bar) + phys - res->start;
+			return pci_bus_address(provider, bar) + phys -
+			       res->start;
 	}
 	return 0;
 }
@@ -157,9 +160,10 @@ static void check_mapped_list(struct kunit *test, const char *layout)
 		KUNIT_EXPECT_EQ(test, ctx->sgt.nents, ctx->sgt.orig_nents);
 		for_each_sg(ctx->sgt.sgl, sg, ctx->sgt.nents, i) {
 			bool bus = layout[i] == 'p' && !strcmp(expect, "bus");
-			dma_addr_t want = bus ?
-				expected_bus_addr(ctx->provider, sg_page(sg)) :
-				phys_to_dma(&ctx->client->dev, sg_phys(sg));
+			dma_addr_t want = bus ? expected_bus_addr(ctx->provider,
+								  sg_page(sg)) :
+						phys_to_dma(&ctx->client->dev,
+							    sg_phys(sg));
 
 			/*
 			 * swiotlb=force bounces host pages: their address
@@ -175,8 +179,9 @@ static void check_mapped_list(struct kunit *test, const char *layout)
 						    want, "entry %d (%c)", i,
 						    layout[i]);
 			KUNIT_EXPECT_EQ(test, sg_dma_len(sg), PAGE_SIZE);
-			KUNIT_EXPECT_EQ_MSG(test, sg_dma_is_bus_address(sg), bus,
-					    "mark of entry %d (%c)", i, layout[i]);
+			KUNIT_EXPECT_EQ_MSG(test, sg_dma_is_bus_address(sg),
+					    bus, "mark of entry %d (%c)", i,
+					    layout[i]);
 		}
 	}
 
@@ -184,8 +189,9 @@ static void check_mapped_list(struct kunit *test, const char *layout)
 	for_each_sg(ctx->sgt.sgl, sg, ctx->sgt.orig_nents, i) {
 		KUNIT_EXPECT_FALSE_MSG(test, sg_dma_is_bus_address(sg),
 				       "mark left on entry %d after unmap", i);
-		KUNIT_EXPECT_PTR_EQ(test, sg_page(sg), layout[i] == 'p' ?
-				    p2p_page(ctx, i) : ctx->host[i]);
+		KUNIT_EXPECT_PTR_EQ(test, sg_page(sg),
+				    layout[i] == 'p' ? p2p_page(ctx, i) :
+						       ctx->host[i]);
 	}
 }
 
@@ -236,8 +242,10 @@ static void dma_map_iommu_one_iova_range(struct kunit *test)
 	if (!client_has_iommu(ctx) || strcmp(expect, "bus"))
 		kunit_skip(test, "needs a bus-address pair behind an IOMMU");
 	build_list(test, "hhhphhhh");
-	KUNIT_ASSERT_EQ(test, dma_map_sgtable(&ctx->client->dev, &ctx->sgt,
-					      DMA_BIDIRECTIONAL, 0), 0);
+	KUNIT_ASSERT_EQ(test,
+			dma_map_sgtable(&ctx->client->dev, &ctx->sgt,
+					DMA_BIDIRECTIONAL, 0),
+			0);
 	KUNIT_ASSERT_EQ(test, ctx->sgt.nents, 3);
 	s0 = ctx->sgt.sgl;
 	s1 = sg_next(s0);
@@ -260,7 +268,9 @@ static void dma_map_iommu_one_iova_range(struct kunit *test)
 static void dma_map_by_direction(struct kunit *test)
 {
 	static const enum dma_data_direction dirs[] = {
-		DMA_FROM_DEVICE, DMA_TO_DEVICE, DMA_BIDIRECTIONAL,
+		DMA_FROM_DEVICE,
+		DMA_TO_DEVICE,
+		DMA_BIDIRECTIONAL,
 	};
 	struct dma_test_ctx *ctx = test->priv;
 	int i, ret;
@@ -275,8 +285,8 @@ static void dma_map_by_direction(struct kunit *test)
 		}
 		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "direction %d", dirs[i]);
 		if (!ret)
-			dma_unmap_sgtable(&ctx->client->dev, &ctx->sgt,
-					  dirs[i], 0);
+			dma_unmap_sgtable(&ctx->client->dev, &ctx->sgt, dirs[i],
+					  0);
 	}
 }
 
@@ -307,7 +317,8 @@ static void check_untrusted_part(struct kunit *test, unsigned int offset,
 		KUNIT_EXPECT_TRUE(test, sg_dma_is_bus_address(ctx->sgt.sgl));
 		KUNIT_EXPECT_EQ(test, sg_dma_address(ctx->sgt.sgl),
 				expected_bus_addr(ctx->provider,
-						  p2p_page(ctx, 0)) + offset);
+						  p2p_page(ctx, 0)) +
+					offset);
 	}
 	dma_unmap_sgtable(dev, &ctx->sgt, DMA_BIDIRECTIONAL, 0);
 	KUNIT_EXPECT_FALSE(test, sg_dma_is_bus_address(ctx->sgt.sgl));
@@ -328,9 +339,10 @@ static void dma_map_untrusted_client(struct kunit *test)
 	if (!client_has_iommu(ctx) || ctx->client->untrusted)
 		kunit_skip(test, "needs a trusted client behind dma-iommu");
 	ctx->client->untrusted = 1;
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-							dma_test_trust_again,
-							ctx->client), 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, dma_test_trust_again,
+						  ctx->client),
+			0);
 
 	/* A whole page: nothing needs a bounce buffer. */
 	check_untrusted_part(test, 0, PAGE_SIZE, no);

@@ -32,16 +32,16 @@ static ssize_t size_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(size);
 
-static ssize_t available_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
+static ssize_t available_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
 {
 	return sysfs_emit(buf, "%zu\n",
 			  gen_pool_avail(p2pdma_of_kobj(&dev->kobj)->pool));
 }
 static DEVICE_ATTR_RO(available);
 
-static ssize_t published_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
+static ssize_t published_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
 {
 	return sysfs_emit(buf, "%d\n",
 			  READ_ONCE(p2pdma_of_kobj(&dev->kobj)->published));
@@ -54,17 +54,20 @@ static int p2pmem_check_vma(struct pci_dev *pdev, struct pci_p2pdma *prov,
 	size_t len = vma->vm_end - vma->vm_start;
 
 	if (!(vma->vm_flags & VM_MAYSHARE)) {
-		pci_info_ratelimited(pdev, "%s: P2P memory can only be mapped MAP_SHARED\n",
+		pci_info_ratelimited(pdev,
+				     "%s: P2P memory can only be mapped MAP_SHARED\n",
 				     current->comm);
 		return -EINVAL;
 	}
 	if (vma->vm_pgoff) {
-		pci_info_ratelimited(pdev, "%s: P2P memory must be mapped at offset 0\n",
+		pci_info_ratelimited(pdev,
+				     "%s: P2P memory must be mapped at offset 0\n",
 				     current->comm);
 		return -EINVAL;
 	}
 	if (len > gen_pool_size(prov->pool)) {
-		pci_info_ratelimited(pdev, "%s: %zu bytes asked, the provider has %zu\n",
+		pci_info_ratelimited(pdev,
+				     "%s: %zu bytes asked, the provider has %zu\n",
 				     current->comm, len,
 				     gen_pool_size(prov->pool));
 		return -EINVAL;
@@ -77,7 +80,7 @@ static int p2pmem_check_vma(struct pci_dev *pdev, struct pci_p2pdma *prov,
  * up for a killed process: mapping a whole BAR takes long (the CPU writes
  * every byte of it through an uncached mapping).
  */
-#define P2PMEM_MMAP_CHUNK	64UL
+#define P2PMEM_MMAP_CHUNK 64UL
 
 /*
  * Clear the pages and insert them into @vma a chunk at a time.  Each
@@ -109,7 +112,8 @@ static int p2pmem_insert_pages(struct pci_p2pdma *prov,
 			 * with the I/O accessor.
 			 */
 			memset_io((void __iomem __force *)addr, 0,
-				  min(npages - i, P2PMEM_MMAP_CHUNK) * PAGE_SIZE);
+				  min(npages - i, P2PMEM_MMAP_CHUNK) *
+					  PAGE_SIZE);
 		}
 		/* Every page in the pool has a count (p2pdma_user_page_free()). */
 		VM_WARN_ON_ONCE_PAGE(!page_ref_count(page), page);
@@ -171,7 +175,7 @@ static struct bin_attribute p2pmem_allocate = {
  * Room for one line of "peers": the client's name, the map types and the
  * distance, then the explanation.
  */
-#define P2PMEM_PEER_LINE_MAX	(64 + P2PDMA_EXPLAIN_MAX)
+#define P2PMEM_PEER_LINE_MAX (64 + P2PDMA_EXPLAIN_MAX)
 
 /*
  * One line of "peers" into @buf:
@@ -179,8 +183,8 @@ static struct bin_attribute p2pmem_allocate = {
  *
  * Return: its length, newline included.
  */
-static size_t p2pmem_peer_line(struct pci_dev *provider,
-			       struct pci_dev *client, char *buf)
+static size_t p2pmem_peer_line(struct pci_dev *provider, struct pci_dev *client,
+			       char *buf)
 {
 	struct p2pdma_peer peer = p2pdma_peer_of(provider, &client->dev);
 	struct seq_buf s;

@@ -29,48 +29,48 @@
 #include "p2pdma-test-fabric.h"
 
 /* Fabrics alive at once; each has its own domain and 1 GiB window. */
-#define P2PDMA_FABRIC_MAX		16
-#define P2PDMA_FABRIC_MAX_NODES		32
+#define P2PDMA_FABRIC_MAX 16
+#define P2PDMA_FABRIC_MAX_NODES 32
 /* Far from the domains firmware uses (ACPI segments are small numbers). */
-#define P2PDMA_FABRIC_DOMAIN_BASE	0x1000
+#define P2PDMA_FABRIC_DOMAIN_BASE 0x1000
 /*
  * CPU addresses of the windows: above any RAM a test guest has, 2 MiB
  * aligned as memremap_pages() requires, and below 1 TiB (40 physical
  * address bits, what QEMU's default CPU models offer).
  */
-#define P2PDMA_FABRIC_WINDOW_BASE	0x4000000000ULL
-#define P2PDMA_FABRIC_WINDOW_SIZE	SZ_1G
+#define P2PDMA_FABRIC_WINDOW_BASE 0x4000000000ULL
+#define P2PDMA_FABRIC_WINDOW_SIZE SZ_1G
 /*
  * The windows sit at a different PCI bus address than CPU address, so that
  * code mixing the two up gets caught: bus = CPU - this.
  */
-#define P2PDMA_FABRIC_BUS_OFFSET	0x3000000000ULL
+#define P2PDMA_FABRIC_BUS_OFFSET 0x3000000000ULL
 
 /* Default device IDs, by node kind. */
-#define P2PDMA_FABRIC_ROOT_PORT_ID	0x0a01
-#define P2PDMA_FABRIC_SWITCH_UP_ID	0x0a02
-#define P2PDMA_FABRIC_SWITCH_DOWN_ID	0x0a03
-#define P2PDMA_FABRIC_ENDPOINT_ID	0x0a10
-#define P2PDMA_FABRIC_VF_ID		0x0a11
+#define P2PDMA_FABRIC_ROOT_PORT_ID 0x0a01
+#define P2PDMA_FABRIC_SWITCH_UP_ID 0x0a02
+#define P2PDMA_FABRIC_SWITCH_DOWN_ID 0x0a03
+#define P2PDMA_FABRIC_ENDPOINT_ID 0x0a10
+#define P2PDMA_FABRIC_VF_ID 0x0a11
 
 /* Where the PCI Express capability lives; extended ones follow 0x100. */
-#define P2PDMA_FABRIC_EXP_CAP		0x40
+#define P2PDMA_FABRIC_EXP_CAP 0x40
 
 /* Room for each extended capability: enough for the largest, SR-IOV. */
-#define P2PDMA_FABRIC_EXT_STRIDE	0x40
+#define P2PDMA_FABRIC_EXT_STRIDE 0x40
 
 /* One function's config space. */
 struct p2pdma_fabric_fn {
-	int parent;		/* index in &p2pdma_test_fabric_priv.fns */
-	int pf;			/* a VF's PF, index in the same array, or -1 */
-	u8 vf;			/* a VF's number */
-	u8 bus_delta;		/* a VF's bus number past its PF's */
+	int parent; /* index in &p2pdma_test_fabric_priv.fns */
+	int pf; /* a VF's PF, index in the same array, or -1 */
+	u8 vf; /* a VF's number */
+	u8 bus_delta; /* a VF's bus number past its PF's */
 	u8 devfn;
-	u16 acs_pos;		/* ACS capability, or 0 */
-	u16 sriov_pos;		/* SR-IOV capability, or 0 */
-	u16 ext_last;		/* last extended capability, or 0 */
-	bool dead;		/* reads all ones, see p2pdma_test_fabric_set_dead() */
-	struct pci_dev *pdev;	/* a VF's device once enabled, referenced */
+	u16 acs_pos; /* ACS capability, or 0 */
+	u16 sriov_pos; /* SR-IOV capability, or 0 */
+	u16 ext_last; /* last extended capability, or 0 */
+	bool dead; /* reads all ones, see p2pdma_test_fabric_set_dead() */
+	struct pci_dev *pdev; /* a VF's device once enabled, referenced */
 	u32 regs[PCI_CFG_SPACE_EXP_SIZE / 4];
 	u32 wmask[PCI_CFG_SPACE_EXP_SIZE / 4];
 };
@@ -133,9 +133,9 @@ static bool p2pdma_fabric_vf_enabled(const struct p2pdma_test_fabric_priv *priv,
 	const struct p2pdma_fabric_fn *pf = &priv->fns[fn->pf];
 
 	return p2pdma_fabric_reg16(pf, pf->sriov_pos + PCI_SRIOV_CTRL) &
-	       PCI_SRIOV_CTRL_VFE &&
-	       fn->vf < p2pdma_fabric_reg16(pf, pf->sriov_pos +
-					    PCI_SRIOV_NUM_VF);
+		       PCI_SRIOV_CTRL_VFE &&
+	       fn->vf < p2pdma_fabric_reg16(pf,
+					    pf->sriov_pos + PCI_SRIOV_NUM_VF);
 }
 
 /*
@@ -290,7 +290,8 @@ static int p2pdma_fabric_check_node(const struct p2pdma_test_topology *topo,
 	unsigned int j;
 
 	if (n->vendor == 0xffff) {
-		pr_err("%s: vendor ID 0xffff reads as an empty slot\n", n->name);
+		pr_err("%s: vendor ID 0xffff reads as an empty slot\n",
+		       n->name);
 		return -EINVAL;
 	}
 	if (n->parent >= (int)i || n->parent < -1) {
@@ -344,9 +345,9 @@ static int p2pdma_fabric_check_node(const struct p2pdma_test_topology *topo,
 		       n->name);
 		return -EINVAL;
 	}
-	if (n->bar_size && (n->kind != P2PDMA_TEST_ENDPOINT ||
-			    !is_power_of_2(n->bar_size) ||
-			    n->bar_size < SZ_4K || n->bar_size > SZ_256M)) {
+	if (n->bar_size &&
+	    (n->kind != P2PDMA_TEST_ENDPOINT || !is_power_of_2(n->bar_size) ||
+	     n->bar_size < SZ_4K || n->bar_size > SZ_256M)) {
 		pr_err("%s: unsupported BAR size %#llx\n", n->name,
 		       n->bar_size);
 		return -EINVAL;
@@ -383,8 +384,8 @@ static int p2pdma_fabric_check_node(const struct p2pdma_test_topology *topo,
 	return 0;
 
 bad_parent:
-	pr_err("%s: a node of kind %d cannot sit below %s\n", n->name,
-	       n->kind, parent ? parent->name : "the root bus");
+	pr_err("%s: a node of kind %d cannot sit below %s\n", n->name, n->kind,
+	       parent ? parent->name : "the root bus");
 	return -EINVAL;
 }
 
@@ -408,8 +409,8 @@ static int p2pdma_fabric_check(const struct p2pdma_test_topology *topo)
 	return nr;
 }
 
-static unsigned int p2pdma_fabric_nr_vfs(const struct p2pdma_test_topology *topo,
-					 unsigned int nr)
+static unsigned int
+p2pdma_fabric_nr_vfs(const struct p2pdma_test_topology *topo, unsigned int nr)
 {
 	unsigned int i, vfs = 0;
 
@@ -448,7 +449,8 @@ static void p2pdma_fabric_init_bridge(struct p2pdma_fabric_fn *fn)
 	p2pdma_fabric_set(fn, PCI_MEMORY_BASE, 0x0000fff0, 0xfff0fff0);
 	p2pdma_fabric_set(fn, PCI_PREF_MEMORY_BASE,
 			  0x0000fff0 | PCI_PREF_RANGE_TYPE_64 |
-			  PCI_PREF_RANGE_TYPE_64 << 16, 0xfff0fff0);
+				  PCI_PREF_RANGE_TYPE_64 << 16,
+			  0xfff0fff0);
 	p2pdma_fabric_set(fn, PCI_PREF_BASE_UPPER32, 0, U32_MAX);
 	p2pdma_fabric_set(fn, PCI_PREF_LIMIT_UPPER32, 0, U32_MAX);
 }
@@ -460,8 +462,8 @@ static void p2pdma_fabric_init_bar(struct p2pdma_fabric_fn *fn, u64 size)
 	/* Writing all 1s reads back the size mask, as the core expects. */
 	p2pdma_fabric_set(fn, PCI_BASE_ADDRESS_0,
 			  PCI_BASE_ADDRESS_SPACE_MEMORY |
-			  PCI_BASE_ADDRESS_MEM_TYPE_64 |
-			  PCI_BASE_ADDRESS_MEM_PREFETCH,
+				  PCI_BASE_ADDRESS_MEM_TYPE_64 |
+				  PCI_BASE_ADDRESS_MEM_PREFETCH,
 			  lower_32_bits(mask) & PCI_BASE_ADDRESS_MEM_MASK);
 	p2pdma_fabric_set(fn, PCI_BASE_ADDRESS_1, 0, upper_32_bits(mask));
 }
@@ -473,8 +475,8 @@ static void p2pdma_fabric_init_exp(struct p2pdma_fabric_fn *fn, u8 type,
 	unsigned int cap = P2PDMA_FABRIC_EXP_CAP;
 	u16 lnksta = PCI_EXP_LNKSTA_CLS_2_5GB | PCI_EXP_LNKSTA_NLW_X1;
 
-	p2pdma_fabric_set(fn, cap, PCI_CAP_ID_EXP |
-			  (u32)(2 | type << 4) << 16, 0);
+	p2pdma_fabric_set(fn, cap, PCI_CAP_ID_EXP | (u32)(2 | type << 4) << 16,
+			  0);
 	p2pdma_fabric_set(fn, cap + PCI_EXP_DEVCAP, 0, 0);
 	p2pdma_fabric_set(fn, cap + PCI_EXP_DEVCTL, 0, 0xffff);
 	p2pdma_fabric_set(fn, cap + PCI_EXP_LNKCAP,
@@ -497,8 +499,9 @@ static void p2pdma_fabric_init_exp(struct p2pdma_fabric_fn *fn, u8 type,
 /* Chain a new extended capability after the last one, from 0x100 on. */
 static unsigned int p2pdma_fabric_add_ext(struct p2pdma_fabric_fn *fn, u16 id)
 {
-	unsigned int pos = fn->ext_last ? fn->ext_last + P2PDMA_FABRIC_EXT_STRIDE :
-					  PCI_CFG_SPACE_SIZE;
+	unsigned int pos = fn->ext_last ?
+				   fn->ext_last + P2PDMA_FABRIC_EXT_STRIDE :
+				   PCI_CFG_SPACE_SIZE;
 
 	if (fn->ext_last)
 		fn->regs[fn->ext_last / 4] |= pos << 20;
@@ -511,8 +514,9 @@ static void p2pdma_fabric_init_acs(struct p2pdma_fabric_fn *fn)
 {
 	unsigned int cap = p2pdma_fabric_add_ext(fn, PCI_EXT_CAP_ID_ACS);
 
-	p2pdma_fabric_set(fn, cap + PCI_ACS_CAP, P2PDMA_TEST_ACS_CAPS |
-			  P2PDMA_TEST_ACS_EGRESS_BITS << 8,
+	p2pdma_fabric_set(fn, cap + PCI_ACS_CAP,
+			  P2PDMA_TEST_ACS_CAPS |
+				  (P2PDMA_TEST_ACS_EGRESS_BITS << 8),
 			  P2PDMA_TEST_ACS_CAPS << 16);
 	p2pdma_fabric_set(fn, cap + PCI_ACS_EGRESS_CTL_V, 0, U32_MAX);
 	fn->acs_pos = cap;
@@ -541,14 +545,14 @@ static void p2pdma_fabric_init_sriov(const struct p2pdma_test_node *n,
 
 	/* No VF Migration: Initial VFs must equal Total VFs. */
 	p2pdma_fabric_set(fn, cap + PCI_SRIOV_CAP, 0, 0);
-	p2pdma_fabric_set(fn, cap + PCI_SRIOV_CTRL,
-			  0, PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE |
-			  PCI_SRIOV_CTRL_ARI);
+	p2pdma_fabric_set(fn, cap + PCI_SRIOV_CTRL, 0,
+			  PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE |
+				  PCI_SRIOV_CTRL_ARI);
 	p2pdma_fabric_set(fn, cap + PCI_SRIOV_INITIAL_VF,
 			  n->nr_vfs | (u32)n->nr_vfs << 16, 0);
 	/* Function Dependency Link: the PF itself. */
-	p2pdma_fabric_set(fn, cap + PCI_SRIOV_NUM_VF,
-			  (u32)n->devfn << 16, 0xffff);
+	p2pdma_fabric_set(fn, cap + PCI_SRIOV_NUM_VF, (u32)n->devfn << 16,
+			  0xffff);
 	p2pdma_fabric_set(fn, cap + PCI_SRIOV_VF_OFFSET,
 			  n->vf_offset | (u32)n->vf_stride << 16, 0);
 	p2pdma_fabric_set(fn, cap + PCI_SRIOV_VF_DID - 2,
@@ -755,7 +759,8 @@ struct pci_dev *p2pdma_test_fabric_dev(struct p2pdma_test_fabric *fabric,
 
 	if (i < 0)
 		return NULL;
-	return i < fabric->nr_nodes ? fabric->pdevs[i] : fabric->priv->fns[i].pdev;
+	return i < fabric->nr_nodes ? fabric->pdevs[i] :
+				      fabric->priv->fns[i].pdev;
 }
 EXPORT_SYMBOL_IF_KUNIT(p2pdma_test_fabric_dev);
 
@@ -869,7 +874,8 @@ static int p2pdma_fabric_collect(struct p2pdma_test_fabric *fabric)
 		bar = pci_resource_n(pdev, 0);
 		if (!bar->parent || resource_size(bar) != n->bar_size ||
 		    !(bar->flags & IORESOURCE_MEM_64)) {
-			pci_err(pdev, "%s: BAR 0 %pR not assigned as described\n",
+			pci_err(pdev,
+				"%s: BAR 0 %pR not assigned as described\n",
 				n->name, bar);
 			return -ENOSPC;
 		}
@@ -972,8 +978,7 @@ static int p2pdma_fabric_resources(struct p2pdma_test_fabric *fabric,
 
 	if (end >> boot_cpu_data.x86_phys_bits) {
 		pr_err("%04x: window %#llx-%#llx is beyond %u physical address bits\n",
-		       fabric->domain, start, end,
-		       boot_cpu_data.x86_phys_bits);
+		       fabric->domain, start, end, boot_cpu_data.x86_phys_bits);
 		return -ERANGE;
 	}
 

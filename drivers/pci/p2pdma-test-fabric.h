@@ -26,19 +26,19 @@ struct p2pdma_test_fabric_priv;
 	(PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF | PCI_ACS_EC)
 
 /* Size in bits of the egress control vector of those ports. */
-#define P2PDMA_TEST_ACS_EGRESS_BITS	32
+#define P2PDMA_TEST_ACS_EGRESS_BITS 32
 
 /*
  * Port Number of a port is its device number plus this, so that code
  * taking one for the other gets caught.
  */
-#define P2PDMA_TEST_PORT_BASE	4
+#define P2PDMA_TEST_PORT_BASE 4
 
 /* VFs a node may have. */
-#define P2PDMA_TEST_MAX_VFS	8
+#define P2PDMA_TEST_MAX_VFS 8
 
 /* Vendor ID of every function whose &p2pdma_test_node.vendor is 0. */
-#define P2PDMA_TEST_VENDOR	0xfff0
+#define P2PDMA_TEST_VENDOR 0xfff0
 
 /**
  * enum p2pdma_test_kind - what a node of the fabric is

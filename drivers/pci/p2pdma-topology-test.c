@@ -32,22 +32,29 @@
  * could be on the built-in allow-list.  Each case has its own device ID so
  * that an allow-list entry a case leaks cannot make another case pass.
  */
-#define HB_VENDOR		0xfff1
+#define HB_VENDOR 0xfff1
 
 /* Redirect bits a case sets when it asks for ACS on a port. */
-#define ACS_REDIRECT		(PCI_ACS_RR | PCI_ACS_CR)
+#define ACS_REDIRECT (PCI_ACS_RR | PCI_ACS_CR)
 
-#define EXPLAIN_SIZE		1024
+#define EXPLAIN_SIZE 1024
 
-#define NODE(_name, _parent, _kind, _devfn, ...)			\
-	{ .name = _name, .parent = _parent, .kind = P2PDMA_TEST_##_kind, \
-	  .devfn = _devfn, __VA_ARGS__ }
+#define NODE(_name, _parent, _kind, _devfn, ...)                               \
+	{                                                                      \
+		.name = _name, .parent = _parent, .kind = P2PDMA_TEST_##_kind, \
+		.devfn = _devfn, __VA_ARGS__                                   \
+	}
 
-#define TOPO(_host_device, _nodes)					\
-	{ .host_vendor = HB_VENDOR, .host_device = _host_device,	\
-	  .nodes = _nodes }
+#define TOPO(_host_device, _nodes)                                     \
+	{                                                              \
+		.host_vendor = HB_VENDOR, .host_device = _host_device, \
+		.nodes = _nodes                                        \
+	}
 
-#define TOPO_NO_HOST(_nodes)	{ .nodes = _nodes }
+#define TOPO_NO_HOST(_nodes)    \
+	{                       \
+		.nodes = _nodes \
+	}
 
 /* A root port above a device with two functions. */
 static const struct p2pdma_test_node mf_nodes[] = {
@@ -77,11 +84,11 @@ static const struct p2pdma_test_node mf_acs_nodes[] = {
 static const struct p2pdma_test_node sriov_nodes[] = {
 	NODE("rp", -1, ROOT_PORT, PCI_DEVFN(1, 0), .acs = true),
 	NODE("pf0", 0, ENDPOINT, PCI_DEVFN(0, 0), .ari = true, .acs = true,
-	     .bar_size = SZ_2M, .nr_vfs = 2, .vf_offset = 0x10,
-	     .vf_stride = 1, .vf_acs = true),
+	     .bar_size = SZ_2M, .nr_vfs = 2, .vf_offset = 0x10, .vf_stride = 1,
+	     .vf_acs = true),
 	NODE("pf1", 0, ENDPOINT, PCI_DEVFN(0, 1), .ari = true, .acs = true,
-	     .bar_size = SZ_2M, .nr_vfs = 2, .vf_offset = 0x100,
-	     .vf_stride = 1, .vf_acs = true),
+	     .bar_size = SZ_2M, .nr_vfs = 2, .vf_offset = 0x100, .vf_stride = 1,
+	     .vf_acs = true),
 	{}
 };
 
@@ -178,20 +185,20 @@ static const struct p2pdma_test_node two_rp_nodes[] = {
  * stand for the host bridge.
  */
 static const struct p2pdma_test_node rp_allowed_nodes[] = {
-	NODE("rp0", -1, ROOT_PORT, PCI_DEVFN(1, 0),
-	     .vendor = HB_VENDOR, .device = 0x0109),
-	NODE("rp1", -1, ROOT_PORT, PCI_DEVFN(2, 0),
-	     .vendor = HB_VENDOR, .device = 0x0109),
+	NODE("rp0", -1, ROOT_PORT, PCI_DEVFN(1, 0), .vendor = HB_VENDOR,
+	     .device = 0x0109),
+	NODE("rp1", -1, ROOT_PORT, PCI_DEVFN(2, 0), .vendor = HB_VENDOR,
+	     .device = 0x0109),
 	NODE("ep0", 0, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
 	NODE("ep1", 1, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
 	{}
 };
 
 static const struct p2pdma_test_node rp_unknown_nodes[] = {
-	NODE("rp0", -1, ROOT_PORT, PCI_DEVFN(1, 0),
-	     .vendor = HB_VENDOR, .device = 0x010a),
-	NODE("rp1", -1, ROOT_PORT, PCI_DEVFN(2, 0),
-	     .vendor = HB_VENDOR, .device = 0x010a),
+	NODE("rp0", -1, ROOT_PORT, PCI_DEVFN(1, 0), .vendor = HB_VENDOR,
+	     .device = 0x010a),
+	NODE("rp1", -1, ROOT_PORT, PCI_DEVFN(2, 0), .vendor = HB_VENDOR,
+	     .device = 0x010a),
 	NODE("ep0", 0, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
 	NODE("ep1", 1, ENDPOINT, PCI_DEVFN(0, 0), .bar_size = SZ_2M),
 	{}
@@ -205,9 +212,9 @@ static const struct p2pdma_test_node one_rp_nodes[] = {
 };
 
 enum p2pdma_client_kind {
-	CLIENT_PCI,		/* the node itself */
-	CLIENT_NON_PCI,		/* a device with no PCI device above it */
-	CLIENT_PCI_CHILD,	/* a non-PCI device below the node */
+	CLIENT_PCI, /* the node itself */
+	CLIENT_NON_PCI, /* a device with no PCI device above it */
+	CLIENT_PCI_CHILD, /* a non-PCI device below the node */
 };
 
 /**
@@ -251,322 +258,537 @@ struct p2pdma_topo_case {
 	bool why_acs;
 };
 
-#define BUS_ADDR	PCI_P2PDMA_MAP_BUS_ADDR
-#define THRU_HB		PCI_P2PDMA_MAP_THRU_HOST_BRIDGE
-#define NOT_SUPPORTED	PCI_P2PDMA_MAP_NOT_SUPPORTED
+#define BUS_ADDR PCI_P2PDMA_MAP_BUS_ADDR
+#define THRU_HB PCI_P2PDMA_MAP_THRU_HOST_BRIDGE
+#define NOT_SUPPORTED PCI_P2PDMA_MAP_NOT_SUPPORTED
 
 static const struct p2pdma_topo_case p2pdma_topo_cases[] = {
 	{
 		.name = "provider is the client",
 		.topo = TOPO(0x0101, switch_nodes),
-		.provider = "ep0", .client = "ep0",
-		.map = BUS_ADDR, .distance = 0,
-	}, {
+		.provider = "ep0",
+		.client = "ep0",
+		.map = BUS_ADDR,
+		.distance = 0,
+	},
+	{
 		.name = "two functions of one device",
 		.topo = TOPO(0x0102, mf_nodes),
-		.provider = "fn0", .client = "fn1",
-		.map = BUS_ADDR, .distance = 2,
-	}, {
+		.provider = "fn0",
+		.client = "fn1",
+		.map = BUS_ADDR,
+		.distance = 2,
+	},
+	{
 		.name = "ACS redirect on a function of a multifunction device",
 		.topo = TOPO(0x0123, mf_acs_nodes),
-		.provider = "fn0", .client = "fn1", .acs = { "fn1" },
-		.map = NOT_SUPPORTED, .distance = -1,
-		.why_acs = true, .why_host = true,
-	}, {
+		.provider = "fn0",
+		.client = "fn1",
+		.acs = { "fn1" },
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_acs = true,
+		.why_host = true,
+	},
+	{
 		.name = "ACS without redirection on the functions",
 		.topo = TOPO(0x0124, mf_acs_nodes),
-		.provider = "fn0", .client = "fn1", .acs = { "fn0", "fn1" },
+		.provider = "fn0",
+		.client = "fn1",
+		.acs = { "fn0", "fn1" },
 		.acs_ctrl = PCI_ACS_SV,
-		.map = BUS_ADDR, .distance = 2,
-	}, {
+		.map = BUS_ADDR,
+		.distance = 2,
+	},
+	{
 		.name = "two downstream ports of one switch",
 		.topo = TOPO(0x0103, switch_nodes),
-		.provider = "ep0", .client = "ep1",
-		.map = BUS_ADDR, .distance = 4,
-	}, {
+		.provider = "ep0",
+		.client = "ep1",
+		.map = BUS_ADDR,
+		.distance = 4,
+	},
+	{
 		.name = "nested switches",
 		.topo = TOPO(0x0104, nested_nodes),
-		.provider = "ep_a", .client = "ep_b",
-		.map = BUS_ADDR, .distance = 6,
-	}, {
+		.provider = "ep_a",
+		.client = "ep_b",
+		.map = BUS_ADDR,
+		.distance = 6,
+	},
+	{
 		.name = "nested switches, provider deeper",
 		.topo = TOPO(0x0105, nested_nodes),
-		.provider = "ep_b", .client = "ep_a",
-		.map = BUS_ADDR, .distance = 6,
-	}, {
+		.provider = "ep_b",
+		.client = "ep_a",
+		.map = BUS_ADDR,
+		.distance = 6,
+	},
+	{
 		.name = "two root ports of an allowed host bridge",
 		.topo = TOPO(0x0106, two_rp_nodes),
-		.provider = "ep0", .client = "ep1",
+		.provider = "ep0",
+		.client = "ep1",
 		.allow_device = 0x0106,
-		.map = THRU_HB, .distance = 4,
-	}, {
+		.map = THRU_HB,
+		.distance = 4,
+	},
+	{
 		.name = "two root ports of a host bridge allowed within itself",
 		.topo = TOPO(0x0107, two_rp_nodes),
-		.provider = "ep0", .client = "ep1",
-		.allow_device = 0x0107, .allow_same = true,
-		.map = THRU_HB, .distance = 4,
-	}, {
+		.provider = "ep0",
+		.client = "ep1",
+		.allow_device = 0x0107,
+		.allow_same = true,
+		.map = THRU_HB,
+		.distance = 4,
+	},
+	{
 		.name = "two root ports of an unknown host bridge",
 		.topo = TOPO(0x0108, two_rp_nodes),
-		.provider = "ep0", .client = "ep1",
-		.map = NOT_SUPPORTED, .distance = -1, .why_host = true,
-	}, {
+		.provider = "ep0",
+		.client = "ep1",
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_host = true,
+	},
+	{
 		.name = "no 00.0, allowed root port",
 		.topo = TOPO_NO_HOST(rp_allowed_nodes),
-		.provider = "ep0", .client = "ep1",
+		.provider = "ep0",
+		.client = "ep1",
 		.allow_device = 0x0109,
-		.map = THRU_HB, .distance = 4,
-	}, {
+		.map = THRU_HB,
+		.distance = 4,
+	},
+	{
 		.name = "no 00.0, unknown root port",
 		.topo = TOPO_NO_HOST(rp_unknown_nodes),
-		.provider = "ep0", .client = "ep1",
-		.map = NOT_SUPPORTED, .distance = -1, .why_host = true,
-	}, {
+		.provider = "ep0",
+		.client = "ep1",
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_host = true,
+	},
+	{
 		.name = "two host bridges allowed within themselves",
 		.topo = TOPO(0x010b, one_rp_nodes),
 		.topo2 = TOPO(0x010b, one_rp_nodes),
-		.provider = "ep", .client = "ep",
-		.allow_device = 0x010b, .allow_same = true,
-		.map = NOT_SUPPORTED, .distance = -1, .why_host = true,
-	}, {
+		.provider = "ep",
+		.client = "ep",
+		.allow_device = 0x010b,
+		.allow_same = true,
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_host = true,
+	},
+	{
 		.name = "two host bridges allowed across",
 		.topo = TOPO(0x010c, one_rp_nodes),
 		.topo2 = TOPO(0x010c, one_rp_nodes),
-		.provider = "ep", .client = "ep",
+		.provider = "ep",
+		.client = "ep",
 		.allow_device = 0x010c,
-		.map = THRU_HB, .distance = 4,
-	}, {
+		.map = THRU_HB,
+		.distance = 4,
+	},
+	{
 		.name = "two unknown host bridges",
 		.topo = TOPO(0x010d, one_rp_nodes),
 		.topo2 = TOPO(0x010d, one_rp_nodes),
-		.provider = "ep", .client = "ep",
-		.map = NOT_SUPPORTED, .distance = -1, .why_host = true,
-	}, {
+		.provider = "ep",
+		.client = "ep",
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_host = true,
+	},
+	{
 		.name = "ACS redirect on the path, allowed host bridge",
 		.topo = TOPO(0x010e, switch_nodes),
-		.provider = "ep0", .client = "ep1", .acs = { "dn0" },
+		.provider = "ep0",
+		.client = "ep1",
+		.acs = { "dn0" },
 		.allow_device = 0x010e,
-		.map = THRU_HB, .distance = 8, .why_acs = true,
-	}, {
+		.map = THRU_HB,
+		.distance = 8,
+		.why_acs = true,
+	},
+	{
 		.name = "ACS redirect on the path, unknown host bridge",
 		.topo = TOPO(0x010f, switch_nodes),
-		.provider = "ep0", .client = "ep1", .acs = { "dn1" },
-		.map = NOT_SUPPORTED, .distance = -1,
-		.why_acs = true, .why_host = true,
-	}, {
+		.provider = "ep0",
+		.client = "ep1",
+		.acs = { "dn1" },
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_acs = true,
+		.why_host = true,
+	},
+	{
 		.name = "ACS redirect on both downstream ports of the path",
 		.topo = TOPO(0x0110, switch_nodes),
-		.provider = "ep0", .client = "ep1", .acs = { "dn0", "dn1" },
+		.provider = "ep0",
+		.client = "ep1",
+		.acs = { "dn0", "dn1" },
 		.allow_device = 0x0110,
-		.map = THRU_HB, .distance = 8, .why_acs = true,
-	}, {
+		.map = THRU_HB,
+		.distance = 8,
+		.why_acs = true,
+	},
+	{
 		.name = "ACS redirect on the root port above the switch",
 		.topo = TOPO(0x0111, switch_nodes),
-		.provider = "ep0", .client = "ep1", .acs = { "rp" },
-		.map = BUS_ADDR, .distance = 4,
-	}, {
+		.provider = "ep0",
+		.client = "ep1",
+		.acs = { "rp" },
+		.map = BUS_ADDR,
+		.distance = 4,
+	},
+	{
 		.name = "ACS redirect on a port off the path",
 		.topo = TOPO(0x0112, switch_nodes),
-		.provider = "ep0", .client = "ep1", .acs = { "dn2" },
-		.map = BUS_ADDR, .distance = 4,
-	}, {
+		.provider = "ep0",
+		.client = "ep1",
+		.acs = { "dn2" },
+		.map = BUS_ADDR,
+		.distance = 4,
+	},
+	{
 		.name = "ACS without redirection on the path",
 		.topo = TOPO(0x0113, switch_nodes),
-		.provider = "ep0", .client = "ep1", .acs = { "dn0", "dn1" },
+		.provider = "ep0",
+		.client = "ep1",
+		.acs = { "dn0", "dn1" },
 		.acs_ctrl = PCI_ACS_SV | PCI_ACS_UF,
-		.map = BUS_ADDR, .distance = 4,
-	}, {
+		.map = BUS_ADDR,
+		.distance = 4,
+	},
+	{
 		.name = "ACS egress control toward the provider's port",
 		.topo = TOPO(0x0114, switch_nodes),
-		.provider = "ep0", .client = "ep1", .acs = { "dn1" },
-		.acs_ctrl = PCI_ACS_EC, .egress = BIT(P2PDMA_TEST_PORT_BASE),
+		.provider = "ep0",
+		.client = "ep1",
+		.acs = { "dn1" },
+		.acs_ctrl = PCI_ACS_EC,
+		.egress = BIT(P2PDMA_TEST_PORT_BASE),
 		.why = "egress control vector bit 4",
-		.map = NOT_SUPPORTED, .distance = -1, .why_acs = true,
-	}, {
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_acs = true,
+	},
+	{
 		.name = "ACS egress control toward another port only",
 		.topo = TOPO(0x0130, switch_nodes),
-		.provider = "ep0", .client = "ep1", .acs = { "dn1" },
-		.acs_ctrl = PCI_ACS_EC, .egress = BIT(P2PDMA_TEST_PORT_BASE + 2) |
-					  BIT(0),
-		.map = BUS_ADDR, .distance = 4,
-	}, {
+		.provider = "ep0",
+		.client = "ep1",
+		.acs = { "dn1" },
+		.acs_ctrl = PCI_ACS_EC,
+		.egress = BIT(P2PDMA_TEST_PORT_BASE + 2) | BIT(0),
+		.map = BUS_ADDR,
+		.distance = 4,
+	},
+	{
 		.name = "ACS egress control with an empty vector",
 		.topo = TOPO(0x0131, switch_nodes),
-		.provider = "ep0", .client = "ep1", .acs = { "dn0", "dn1" },
+		.provider = "ep0",
+		.client = "ep1",
+		.acs = { "dn0", "dn1" },
 		.acs_ctrl = PCI_ACS_EC,
-		.map = BUS_ADDR, .distance = 4,
-	}, {
+		.map = BUS_ADDR,
+		.distance = 4,
+	},
+	{
 		.name = "ACS egress control toward the client's port, allowed host bridge",
 		.topo = TOPO(0x0132, switch_nodes),
-		.provider = "ep0", .client = "ep1", .acs = { "dn0" },
-		.acs_ctrl = PCI_ACS_EC, .egress = BIT(P2PDMA_TEST_PORT_BASE + 1),
+		.provider = "ep0",
+		.client = "ep1",
+		.acs = { "dn0" },
+		.acs_ctrl = PCI_ACS_EC,
+		.egress = BIT(P2PDMA_TEST_PORT_BASE + 1),
 		.why = "egress control vector bit 5",
 		.allow_device = 0x0132,
-		.map = THRU_HB, .distance = 8, .why_acs = true,
-	}, {
+		.map = THRU_HB,
+		.distance = 8,
+		.why_acs = true,
+	},
+	{
 		.name = "ACS egress control in a nested switch the request only climbs",
 		.topo = TOPO(0x0133, nested_nodes),
-		.provider = "ep_a", .client = "ep_b", .acs = { "dn2a" },
-		.acs_ctrl = PCI_ACS_EC, .egress = U32_MAX,
-		.map = BUS_ADDR, .distance = 6,
-	}, {
+		.provider = "ep_a",
+		.client = "ep_b",
+		.acs = { "dn2a" },
+		.acs_ctrl = PCI_ACS_EC,
+		.egress = U32_MAX,
+		.map = BUS_ADDR,
+		.distance = 6,
+	},
+	{
 		.name = "PF and its VF",
 		.topo = TOPO(0x0134, sriov_nodes),
-		.provider = "pf0", .client = "pf0/vf0",
-		.map = BUS_ADDR, .distance = 2,
-	}, {
+		.provider = "pf0",
+		.client = "pf0/vf0",
+		.map = BUS_ADDR,
+		.distance = 2,
+	},
+	{
 		.name = "PF and its VF, ACS redirect on the VF",
 		.topo = TOPO(0x0135, sriov_nodes),
-		.provider = "pf0", .client = "pf0/vf0", .acs = { "pf0/vf0" },
-		.map = NOT_SUPPORTED, .distance = -1,
-		.why_acs = true, .why_host = true,
-	}, {
+		.provider = "pf0",
+		.client = "pf0/vf0",
+		.acs = { "pf0/vf0" },
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_acs = true,
+		.why_host = true,
+	},
+	{
 		.name = "PF and its VF, completion redirect on the PF",
 		.topo = TOPO(0x0136, sriov_nodes),
-		.provider = "pf0", .client = "pf0/vf1", .acs = { "pf0" },
+		.provider = "pf0",
+		.client = "pf0/vf1",
+		.acs = { "pf0" },
 		.acs_ctrl = PCI_ACS_CR,
-		.map = NOT_SUPPORTED, .distance = -1,
-		.why_acs = true, .why_host = true,
-	}, {
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_acs = true,
+		.why_host = true,
+	},
+	{
 		.name = "PF and its VF, VF egress control toward the PF",
 		.topo = TOPO(0x0137, sriov_nodes),
-		.provider = "pf0", .client = "pf0/vf0", .acs = { "pf0/vf0" },
-		.acs_ctrl = PCI_ACS_EC, .egress = BIT(0),
+		.provider = "pf0",
+		.client = "pf0/vf0",
+		.acs = { "pf0/vf0" },
+		.acs_ctrl = PCI_ACS_EC,
+		.egress = BIT(0),
 		.why = "egress control vector bit 0",
-		.map = NOT_SUPPORTED, .distance = -1,
-		.why_acs = true, .why_host = true,
-	}, {
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_acs = true,
+		.why_host = true,
+	},
+	{
 		.name = "PF and its VF, VF egress control toward PF 1 only",
 		.topo = TOPO(0x0138, sriov_nodes),
-		.provider = "pf0", .client = "pf0/vf0", .acs = { "pf0/vf0" },
-		.acs_ctrl = PCI_ACS_EC, .egress = BIT(1),
-		.map = BUS_ADDR, .distance = 2,
-	}, {
+		.provider = "pf0",
+		.client = "pf0/vf0",
+		.acs = { "pf0/vf0" },
+		.acs_ctrl = PCI_ACS_EC,
+		.egress = BIT(1),
+		.map = BUS_ADDR,
+		.distance = 2,
+	},
+	{
 		.name = "PF and its VF, ACS redirect on the VF, allowed host bridge",
 		.topo = TOPO(0x0139, sriov_nodes),
-		.provider = "pf0", .client = "pf0/vf0", .acs = { "pf0/vf0" },
+		.provider = "pf0",
+		.client = "pf0/vf0",
+		.acs = { "pf0/vf0" },
 		.allow_device = 0x0139,
-		.map = THRU_HB, .distance = 4, .why_acs = true,
-	}, {
+		.map = THRU_HB,
+		.distance = 4,
+		.why_acs = true,
+	},
+	{
 		.name = "two VFs of one PF",
 		.topo = TOPO(0x013a, sriov_nodes),
-		.provider = "pf0/vf0", .client = "pf0/vf1",
-		.map = BUS_ADDR, .distance = 2,
-	}, {
+		.provider = "pf0/vf0",
+		.client = "pf0/vf1",
+		.map = BUS_ADDR,
+		.distance = 2,
+	},
+	{
 		.name = "two VFs of one PF, ACS redirect on the client",
 		.topo = TOPO(0x013b, sriov_nodes),
-		.provider = "pf0/vf0", .client = "pf0/vf1", .acs = { "pf0/vf1" },
-		.map = NOT_SUPPORTED, .distance = -1,
-		.why_acs = true, .why_host = true,
-	}, {
+		.provider = "pf0/vf0",
+		.client = "pf0/vf1",
+		.acs = { "pf0/vf1" },
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_acs = true,
+		.why_host = true,
+	},
+	{
 		.name = "VFs of two PFs, one on a bus of its own",
 		.topo = TOPO(0x013c, sriov_nodes),
-		.provider = "pf0/vf0", .client = "pf1/vf1",
-		.map = BUS_ADDR, .distance = 2,
-	}, {
+		.provider = "pf0/vf0",
+		.client = "pf1/vf1",
+		.map = BUS_ADDR,
+		.distance = 2,
+	},
+	{
 		.name = "VFs of two PFs, ACS redirect on the VF on its own bus",
 		.topo = TOPO(0x013d, sriov_nodes),
-		.provider = "pf0/vf0", .client = "pf1/vf1", .acs = { "pf1/vf1" },
-		.map = NOT_SUPPORTED, .distance = -1,
-		.why_acs = true, .why_host = true,
-	}, {
+		.provider = "pf0/vf0",
+		.client = "pf1/vf1",
+		.acs = { "pf1/vf1" },
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_acs = true,
+		.why_host = true,
+	},
+	{
 		.name = "egress control on a VF toward a VF on another bus, vector set",
 		.topo = TOPO(0x013e, sriov_nodes),
-		.provider = "pf0/vf0", .client = "pf1/vf1", .acs = { "pf1/vf1" },
-		.acs_ctrl = PCI_ACS_EC, .egress = BIT(5),
-		.map = NOT_SUPPORTED, .distance = -1,
-		.why_acs = true, .why_host = true,
-	}, {
+		.provider = "pf0/vf0",
+		.client = "pf1/vf1",
+		.acs = { "pf1/vf1" },
+		.acs_ctrl = PCI_ACS_EC,
+		.egress = BIT(5),
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_acs = true,
+		.why_host = true,
+	},
+	{
 		.name = "egress control on a VF toward a VF on another bus, empty vector",
 		.topo = TOPO(0x014a, sriov_nodes),
-		.provider = "pf0/vf0", .client = "pf1/vf1", .acs = { "pf1/vf1" },
+		.provider = "pf0/vf0",
+		.client = "pf1/vf1",
+		.acs = { "pf1/vf1" },
 		.acs_ctrl = PCI_ACS_EC,
-		.map = BUS_ADDR, .distance = 2,
-	}, {
+		.map = BUS_ADDR,
+		.distance = 2,
+	},
+	{
 		.name = "ARI functions 0 and 9",
 		.topo = TOPO(0x013f, ari_nodes),
-		.provider = "fn0", .client = "fn9",
-		.map = BUS_ADDR, .distance = 2,
-	}, {
+		.provider = "fn0",
+		.client = "fn9",
+		.map = BUS_ADDR,
+		.distance = 2,
+	},
+	{
 		.name = "ARI functions 0 and 9, ACS redirect on function 9",
 		.topo = TOPO(0x0140, ari_nodes),
-		.provider = "fn0", .client = "fn9", .acs = { "fn9" },
-		.map = NOT_SUPPORTED, .distance = -1,
-		.why_acs = true, .why_host = true,
-	}, {
+		.provider = "fn0",
+		.client = "fn9",
+		.acs = { "fn9" },
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_acs = true,
+		.why_host = true,
+	},
+	{
 		.name = "ARI functions 0 and 9, egress control toward function 9",
 		.topo = TOPO(0x0141, ari_nodes),
-		.provider = "fn9", .client = "fn0", .acs = { "fn0" },
-		.acs_ctrl = PCI_ACS_EC, .egress = BIT(9),
+		.provider = "fn9",
+		.client = "fn0",
+		.acs = { "fn0" },
+		.acs_ctrl = PCI_ACS_EC,
+		.egress = BIT(9),
 		.why = "egress control vector bit 9",
-		.map = NOT_SUPPORTED, .distance = -1,
-		.why_acs = true, .why_host = true,
-	}, {
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_acs = true,
+		.why_host = true,
+	},
+	{
 		.name = "ARI functions 0 and 9, egress control toward function 1",
 		.topo = TOPO(0x0142, ari_nodes),
-		.provider = "fn9", .client = "fn0", .acs = { "fn0" },
-		.acs_ctrl = PCI_ACS_EC, .egress = BIT(1),
-		.map = BUS_ADDR, .distance = 2,
-	}, {
+		.provider = "fn9",
+		.client = "fn0",
+		.acs = { "fn0" },
+		.acs_ctrl = PCI_ACS_EC,
+		.egress = BIT(1),
+		.map = BUS_ADDR,
+		.distance = 2,
+	},
+	{
 		.name = "multifunction device, egress control toward function 0",
 		.topo = TOPO(0x0143, mf_acs_nodes),
-		.provider = "fn0", .client = "fn1", .acs = { "fn1" },
-		.acs_ctrl = PCI_ACS_EC, .egress = BIT(0),
+		.provider = "fn0",
+		.client = "fn1",
+		.acs = { "fn1" },
+		.acs_ctrl = PCI_ACS_EC,
+		.egress = BIT(0),
 		.why = "egress control vector bit 0",
-		.map = NOT_SUPPORTED, .distance = -1,
-		.why_acs = true, .why_host = true,
-	}, {
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_acs = true,
+		.why_host = true,
+	},
+	{
 		.name = "ACS on two root ports: only the allow-list can help",
 		.topo = TOPO(0x0146, two_rp_nodes),
-		.provider = "ep0", .client = "ep1", .acs = { "rp0", "rp1" },
-		.map = NOT_SUPPORTED, .distance = -1, .why_host = true,
+		.provider = "ep0",
+		.client = "ep1",
+		.acs = { "rp0", "rp1" },
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_host = true,
 		.why = "pci_p2pdma.allow=",
-	}, {
+	},
+	{
 		.name = "two RCiEPs on the root bus, unknown host bridge",
 		.topo = TOPO(0x0144, rciep_nodes),
-		.provider = "ep0", .client = "ep1",
-		.map = NOT_SUPPORTED, .distance = -1, .why_host = true,
-	}, {
+		.provider = "ep0",
+		.client = "ep1",
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+		.why_host = true,
+	},
+	{
 		.name = "two RCiEPs on the root bus, allowed host bridge",
 		.topo = TOPO(0x0145, rciep_nodes),
-		.provider = "ep0", .client = "ep1", .acs = { "ep0", "ep1" },
+		.provider = "ep0",
+		.client = "ep1",
+		.acs = { "ep0", "ep1" },
 		.allow_device = 0x0145,
-		.map = THRU_HB, .distance = 2,
-	}, {
+		.map = THRU_HB,
+		.distance = 2,
+	},
+	{
 		.name = "no 00.0, RCiEPs with allowed IDs stand for nothing",
 		.topo = TOPO_NO_HOST(rciep_no_host_nodes),
-		.provider = "ep0", .client = "ep1", .acs = { "ep0", "ep1" },
+		.provider = "ep0",
+		.client = "ep1",
+		.acs = { "ep0", "ep1" },
 		.allow_device = 0x0150,
-		.map = NOT_SUPPORTED, .distance = -1,
-	}, {
+		.map = NOT_SUPPORTED,
+		.distance = -1,
+	},
+	{
 		.name = "ACS redirect in a nested switch, allowed host bridge",
 		.topo = TOPO(0x0115, nested_nodes),
-		.provider = "ep_a", .client = "ep_b", .acs = { "dn2a" },
+		.provider = "ep_a",
+		.client = "ep_b",
+		.acs = { "dn2a" },
 		.allow_device = 0x0115,
-		.map = THRU_HB, .distance = 10, .why_acs = true,
-	}, {
+		.map = THRU_HB,
+		.distance = 10,
+		.why_acs = true,
+	},
+	{
 		.name = "client is not a PCI device",
 		.topo = TOPO(0x0116, switch_nodes),
-		.provider = "ep0", .client_kind = CLIENT_NON_PCI,
-		.map = NOT_SUPPORTED, .distance = -1,
+		.provider = "ep0",
+		.client_kind = CLIENT_NON_PCI,
+		.map = NOT_SUPPORTED,
+		.distance = -1,
 		.why = "not a PCI device",
-	}, {
+	},
+	{
 		.name = "client below a PCI device",
 		.topo = TOPO(0x0117, switch_nodes),
-		.provider = "ep0", .client = "ep1",
+		.provider = "ep0",
+		.client = "ep1",
 		.client_kind = CLIENT_PCI_CHILD,
-		.map = BUS_ADDR, .distance = 4,
-	}, {
+		.map = BUS_ADDR,
+		.distance = 4,
+	},
+	{
 		.name = "client below the provider",
 		.topo = TOPO(0x0118, switch_nodes),
-		.provider = "ep0", .client = "ep0",
+		.provider = "ep0",
+		.client = "ep0",
 		.client_kind = CLIENT_PCI_CHILD,
-		.map = BUS_ADDR, .distance = 0,
+		.map = BUS_ADDR,
+		.distance = 0,
 	},
 };
 
-static void p2pdma_topo_case_desc(const struct p2pdma_topo_case *c,
-				  char *desc)
+static void p2pdma_topo_case_desc(const struct p2pdma_topo_case *c, char *desc)
 {
 	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
 }
@@ -603,16 +825,17 @@ static void p2pdma_test_allow(struct kunit *test, u16 vendor, u16 device,
 
 	KUNIT_ASSERT_EQ(test, p2pdma_allow_host_bridge(vendor, device, flags),
 			0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-							p2pdma_test_forget,
-							(void *)id), 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, p2pdma_test_forget,
+						  (void *)id),
+			0);
 }
 
 static struct p2pdma_test_fabric *
 p2pdma_test_fabric(struct kunit *test, const struct p2pdma_test_topology *topo)
 {
-	struct p2pdma_test_fabric *fabric = p2pdma_test_fabric_create(test,
-								      topo);
+	struct p2pdma_test_fabric *fabric =
+		p2pdma_test_fabric_create(test, topo);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fabric);
 	return fabric;
@@ -678,8 +901,8 @@ static void p2pdma_test_check_why_acs(struct kunit *test,
 		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, ab),
 					  "explanation: %s", why);
 	} else {
-		const char *b = pci_name(p2pdma_test_fabric_dev(fabric,
-								c->acs[1]));
+		const char *b =
+			pci_name(p2pdma_test_fabric_dev(fabric, c->acs[1]));
 
 		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, b),
 					  "explanation: %s", why);
@@ -724,15 +947,16 @@ static void p2pdma_topology_case(struct kunit *test)
 
 	if (c->map == NOT_SUPPORTED && c->client_kind != CLIENT_NON_PCI &&
 	    p2pdma_test_cpu_forwards_all())
-		kunit_skip(test, "this CPU forwards peer traffic between any root ports");
+		kunit_skip(test,
+			   "this CPU forwards peer traffic between any root ports");
 
 	fabric = p2pdma_test_fabric(test, &c->topo);
-	cfabric = c->topo2.nodes ? p2pdma_test_fabric(test, &c->topo2) :
-				   fabric;
+	cfabric = c->topo2.nodes ? p2pdma_test_fabric(test, &c->topo2) : fabric;
 	if (c->allow_device)
 		p2pdma_test_allow(test, HB_VENDOR, c->allow_device,
-				  c->allow_same ? P2PDMA_ALLOW_SAME_HOST_BRIDGE :
-						  0);
+				  c->allow_same ?
+					  P2PDMA_ALLOW_SAME_HOST_BRIDGE :
+					  0);
 	p2pdma_test_vfs_of(test, fabric, c->provider);
 	if (c->client)
 		p2pdma_test_vfs_of(test, cfabric, c->client);
@@ -793,8 +1017,7 @@ static void p2pdma_topology_case(struct kunit *test)
 		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, pci_name(provider)),
 					  "explanation: %s", why);
 	if (c->why_host) {
-		p2pdma_test_host_id(fabric, provider, host_id,
-				    sizeof(host_id));
+		p2pdma_test_host_id(fabric, provider, host_id, sizeof(host_id));
 		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, host_id),
 					  "explanation: %s", why);
 	}
@@ -828,39 +1051,53 @@ static void p2pdma_test_distance_many(struct kunit *test)
 	{
 		struct device *clients[] = { &ep1->dev, &ep2->dev, &ep0->dev };
 
-		KUNIT_EXPECT_EQ(test, pci_p2pdma_distance_many(ep0, clients, 1,
-							       false), 4);
-		KUNIT_EXPECT_EQ(test, pci_p2pdma_distance_many(ep0, clients, 3,
-							       false), 8);
+		KUNIT_EXPECT_EQ(test,
+				pci_p2pdma_distance_many(ep0, clients, 1,
+							 false),
+				4);
+		KUNIT_EXPECT_EQ(test,
+				pci_p2pdma_distance_many(ep0, clients, 3,
+							 false),
+				8);
 		/* Same answer when asked to explain (there is nothing to). */
-		KUNIT_EXPECT_EQ(test, pci_p2pdma_distance_many(ep0, clients, 3,
-							       true), 8);
+		KUNIT_EXPECT_EQ(test,
+				pci_p2pdma_distance_many(ep0, clients, 3, true),
+				8);
 	}
 	{
 		struct device *clients[] = {
-			p2pdma_test_child(test, ep1), &ep2->dev,
+			p2pdma_test_child(test, ep1),
+			&ep2->dev,
 		};
 
-		KUNIT_EXPECT_EQ(test, pci_p2pdma_distance_many(ep0, clients, 2,
-							       false), 8);
+		KUNIT_EXPECT_EQ(test,
+				pci_p2pdma_distance_many(ep0, clients, 2,
+							 false),
+				8);
 	}
 	{
 		struct device *clients[] = { &ep1->dev, non_pci, &ep2->dev };
 
-		KUNIT_EXPECT_EQ(test, pci_p2pdma_distance_many(ep0, clients, 3,
-							       false), -1);
+		KUNIT_EXPECT_EQ(test,
+				pci_p2pdma_distance_many(ep0, clients, 3,
+							 false),
+				-1);
 		/* The verbose path explains and still refuses. */
-		KUNIT_EXPECT_EQ(test, pci_p2pdma_distance_many(ep0, clients, 3,
-							       true), -1);
+		KUNIT_EXPECT_EQ(test,
+				pci_p2pdma_distance_many(ep0, clients, 3, true),
+				-1);
 	}
 	if (!p2pdma_test_cpu_forwards_all()) {
 		struct device *clients[] = {
-			&ep1->dev, &p2pdma_test_dev(test, other, "ep")->dev,
+			&ep1->dev,
+			&p2pdma_test_dev(test, other, "ep")->dev,
 		};
 
 		/* The second host bridge is not allowed: one client fails. */
-		KUNIT_EXPECT_EQ(test, pci_p2pdma_distance_many(ep0, clients, 2,
-							       false), -1);
+		KUNIT_EXPECT_EQ(test,
+				pci_p2pdma_distance_many(ep0, clients, 2,
+							 false),
+				-1);
 	}
 }
 
@@ -888,8 +1125,9 @@ static void p2pdma_test_verdict_cache(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.distance, 4);
 
 	/* Redirect below the switch without telling anyone... */
-	KUNIT_ASSERT_EQ(test, p2pdma_test_fabric_set_acs(fabric, "dn1",
-							 ACS_REDIRECT), 0);
+	KUNIT_ASSERT_EQ(test,
+			p2pdma_test_fabric_set_acs(fabric, "dn1", ACS_REDIRECT),
+			0);
 	judged = p2pdma_judge(ep0, ep1, NULL);
 	KUNIT_EXPECT_NE(test, judged.map, PCI_P2PDMA_MAP_BUS_ADDR);
 	/*
@@ -950,7 +1188,8 @@ static void p2pdma_test_silent_port(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_NOT_SUPPORTED);
 	KUNIT_EXPECT_EQ(test, v.distance, -1);
 	why = p2pdma_test_explain(test, ep0, &ep1->dev);
-	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, "does not answer config reads"),
+	KUNIT_EXPECT_NOT_NULL_MSG(test,
+				  strstr(why, "does not answer config reads"),
 				  "explanation: %s", why);
 	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, pci_name(ep1->bus->self)),
 				  "explanation: %s", why);
@@ -987,8 +1226,9 @@ static void p2pdma_test_verdict_follows_replug(struct kunit *test)
 	v = p2pdma_verdict_of(ep0, ep1);
 	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_BUS_ADDR);
 
-	KUNIT_ASSERT_EQ(test, p2pdma_test_fabric_set_acs(fabric, "dn1",
-							 ACS_REDIRECT), 0);
+	KUNIT_ASSERT_EQ(test,
+			p2pdma_test_fabric_set_acs(fabric, "dn1", ACS_REDIRECT),
+			0);
 	bus = ep1->bus;
 	devfn = ep1->devfn;
 	pci_lock_rescan_remove();
@@ -1038,7 +1278,7 @@ static void p2pdma_test_host_bridge_known_early(struct kunit *test)
  * test driver binds to nothing else (a provider with devres from
  * pci_p2pdma_add_resource() cannot be probed).
  */
-#define REBIND_CLIENT_ID	0x0a5e
+#define REBIND_CLIENT_ID 0x0a5e
 
 static const struct p2pdma_test_node rebind_nodes[] = {
 	NODE("rp", -1, ROOT_PORT, PCI_DEVFN(1, 0)),
@@ -1096,8 +1336,9 @@ static void p2pdma_test_verdict_follows_rebind(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_BUS_ADDR);
 	KUNIT_ASSERT_NULL(test, ep1->dev.driver);
 
-	KUNIT_ASSERT_EQ(test, p2pdma_test_fabric_set_acs(fabric, "dn1",
-							 ACS_REDIRECT), 0);
+	KUNIT_ASSERT_EQ(test,
+			p2pdma_test_fabric_set_acs(fabric, "dn1", ACS_REDIRECT),
+			0);
 	/* Nothing else drops the cached verdict in the meantime... */
 	v = p2pdma_verdict_of(ep0, ep1);
 	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_BUS_ADDR);
@@ -1118,8 +1359,7 @@ static void p2pdma_test_verdict_follows_rebind(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_BUS_ADDR);
 }
 
-static const struct p2pdma_test_topology deep_topo =
-	TOPO(0x014b, deep_nodes);
+static const struct p2pdma_test_topology deep_topo = TOPO(0x014b, deep_nodes);
 
 /*
  * Ten redirecting ports between the two devices: the verdict counts them
@@ -1129,8 +1369,8 @@ static const struct p2pdma_test_topology deep_topo =
 static void p2pdma_test_many_redirects(struct kunit *test)
 {
 	static const char * const ports[] = {
-		"dn1a", "dn1b", "up2", "dn2", "up3", "dn3", "up4", "dn4",
-		"up5", "dn5",
+		"dn1a", "dn1b", "up2", "dn2", "up3",
+		"dn3",	"up4",	"dn4", "up5", "dn5",
 	};
 	struct p2pdma_test_fabric *fabric;
 	struct pci_dev *ep_a, *ep_b;
@@ -1156,7 +1396,8 @@ static void p2pdma_test_many_redirects(struct kunit *test)
 	kunit_info(test, "%s\n", why);
 	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, "and 2 more ports"),
 				  "explanation: %s", why);
-	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(why, " and the ports not named)"),
+	KUNIT_EXPECT_NOT_NULL_MSG(test,
+				  strstr(why, " and the ports not named)"),
 				  "explanation: %s", why);
 }
 
@@ -1205,9 +1446,10 @@ static void p2pdma_test_writes_only(struct kunit *test)
 	addr = pci_alloc_p2pmem(ep0, PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, addr);
 	page = virt_to_page(addr);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-							p2pdma_test_free_page,
-							page), 0);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, p2pdma_test_free_page,
+						  page),
+			0);
 
 	v = p2pdma_verdict_of(ep0, ep1);
 	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);
@@ -1217,8 +1459,7 @@ static void p2pdma_test_writes_only(struct kunit *test)
 			PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);
 	KUNIT_EXPECT_EQ(test, p2pdma_test_map_dir(ep1, page, DMA_TO_DEVICE),
 			PCI_P2PDMA_MAP_NOT_SUPPORTED);
-	KUNIT_EXPECT_EQ(test, p2pdma_test_map_dir(ep1, page,
-						  DMA_BIDIRECTIONAL),
+	KUNIT_EXPECT_EQ(test, p2pdma_test_map_dir(ep1, page, DMA_BIDIRECTIONAL),
 			PCI_P2PDMA_MAP_NOT_SUPPORTED);
 	KUNIT_EXPECT_EQ(test, pci_p2pdma_distance(ep0, &ep1->dev, true), -1);
 
@@ -1245,10 +1486,14 @@ struct p2pdma_builtin_case {
 	enum pci_p2pdma_map_type map;
 };
 
-#define BUILTIN(_name, _vendor, _device, _map)				\
-	{ .name = _name, .map = PCI_P2PDMA_MAP_##_map,			\
-	  .topo = { .host_vendor = _vendor, .host_device = _device,	\
-		    .nodes = two_rp_nodes } }
+#define BUILTIN(_name, _vendor, _device, _map)                         \
+	{                                                              \
+		.name = _name, .map = PCI_P2PDMA_MAP_##_map, .topo = { \
+			.host_vendor = _vendor,                        \
+			.host_device = _device,                        \
+			.nodes = two_rp_nodes                          \
+		}                                                      \
+	}
 
 static const struct p2pdma_builtin_case p2pdma_builtin_cases[] = {
 	BUILTIN("Ice Lake-SP IIO", 0x8086, 0x09a2, THRU_HOST_BRIDGE),
@@ -1283,7 +1528,8 @@ static void p2pdma_test_builtin_allow(struct kunit *test)
 
 	if (c->map == PCI_P2PDMA_MAP_NOT_SUPPORTED &&
 	    p2pdma_test_cpu_forwards_all())
-		kunit_skip(test, "this CPU forwards peer traffic between any root ports");
+		kunit_skip(test,
+			   "this CPU forwards peer traffic between any root ports");
 	fabric = p2pdma_test_fabric(test, &c->topo);
 	ep0 = p2pdma_test_dev(test, fabric, "ep0");
 	ep1 = p2pdma_test_dev(test, fabric, "ep1");
@@ -1299,7 +1545,8 @@ static void p2pdma_test_builtin_allow(struct kunit *test)
 static void p2pdma_test_allow_overrides_builtin(struct kunit *test)
 {
 	static const struct p2pdma_test_topology topo = {
-		.host_vendor = 0x8086, .host_device = 0x09a2,
+		.host_vendor = 0x8086,
+		.host_device = 0x09a2,
 		.nodes = two_rp_nodes,
 	};
 	struct p2pdma_test_fabric *fabric;
@@ -1310,7 +1557,8 @@ static void p2pdma_test_allow_overrides_builtin(struct kunit *test)
 	ep0 = p2pdma_test_dev(test, fabric, "ep0");
 	ep1 = p2pdma_test_dev(test, fabric, "ep1");
 	if (p2pdma_test_cpu_forwards_all())
-		kunit_skip(test, "this CPU forwards peer traffic between any root ports");
+		kunit_skip(test,
+			   "this CPU forwards peer traffic between any root ports");
 	p2pdma_test_allow(test, 0x8086, 0x09a2, P2PDMA_ALLOW_WRITES_ONLY);
 	v = p2pdma_verdict_of(ep0, ep1);
 	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);

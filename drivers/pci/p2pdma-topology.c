@@ -36,9 +36,9 @@
 #define MODULE_PARAM_PREFIX "pci_p2pdma."
 
 /* Longest chain of bridges above a device that we follow. */
-#define P2PDMA_MAX_DEPTH	32
+#define P2PDMA_MAX_DEPTH 32
 /* Redirecting ports named in one explanation. */
-#define P2PDMA_MAX_REDIRECTS	8
+#define P2PDMA_MAX_REDIRECTS 8
 
 struct p2pdma_host_bridge_id {
 	u16 vendor;
@@ -102,19 +102,21 @@ static const struct p2pdma_host_bridge_id p2pdma_builtin_allow[] = {
 };
 
 /* Entries added at boot (pci_p2pdma.allow=) and by tests. */
-#define P2PDMA_MAX_EXTRA_ALLOW	16
+#define P2PDMA_MAX_EXTRA_ALLOW 16
 static struct p2pdma_host_bridge_id p2pdma_extra_allow[P2PDMA_MAX_EXTRA_ALLOW];
 static DEFINE_SPINLOCK(p2pdma_allow_lock);
 
 static char *allow;
 module_param(allow, charp, 0444);
-MODULE_PARM_DESC(allow,
-		 "Host bridges that forward peer traffic, vvvv:dddd[/same][/writes][,...]; /same: only between its own root ports; /writes: posted writes only, not reads");
+MODULE_PARM_DESC(
+	allow,
+	"Host bridges that forward peer traffic, vvvv:dddd[/same][/writes][,...]; /same: only between its own root ports; /writes: posted writes only, not reads");
 
 static bool trust_virt_topology;
 module_param(trust_virt_topology, bool, 0444);
-MODULE_PARM_DESC(trust_virt_topology,
-		 "Under a hypervisor, trust the virtual PCI topology even when DMA goes through a virtual IOMMU");
+MODULE_PARM_DESC(
+	trust_virt_topology,
+	"Under a hypervisor, trust the virtual PCI topology even when DMA goes through a virtual IOMMU");
 
 /* Bumped when a PCI device comes or goes; older cached verdicts are stale. */
 static atomic_long_t p2pdma_topology_gen = ATOMIC_LONG_INIT(1);
@@ -149,8 +151,8 @@ int p2pdma_allow_host_bridge(u16 vendor, u16 device, unsigned int flags)
 	for (i = 0; i < P2PDMA_MAX_EXTRA_ALLOW; i++) {
 		struct p2pdma_host_bridge_id *id = &p2pdma_extra_allow[i];
 
-		if (id->vendor && !(id->vendor == vendor &&
-				    id->device == device))
+		if (id->vendor &&
+		    !(id->vendor == vendor && id->device == device))
 			continue;
 		id->device = device;
 		id->flags = flags;
@@ -187,8 +189,8 @@ void p2pdma_forget_host_bridge(u16 vendor, u16 device)
 }
 #endif
 
-static const struct p2pdma_host_bridge_id *
-p2pdma_lookup_allow(u16 vendor, u16 device)
+static const struct p2pdma_host_bridge_id *p2pdma_lookup_allow(u16 vendor,
+							       u16 device)
 {
 	const struct p2pdma_host_bridge_id *id;
 	int i;
@@ -255,10 +257,11 @@ static void p2pdma_note_host_fn(struct pci_dev *pdev, bool added)
 		xa_erase(&p2pdma_host_ids, key);
 	else if (xa_err(xa_store(&p2pdma_host_ids, key,
 				 xa_mk_value(pdev->vendor |
-					     (u32)pdev->device << 16),
+					     ((u32)pdev->device << 16)),
 				 GFP_KERNEL)))
 		/* Out of memory: the root ports then stand for it. */
-		pci_warn(pdev, "P2PDMA: cannot record this host bridge; root ports stand for it\n");
+		pci_warn(pdev,
+			 "P2PDMA: cannot record this host bridge; root ports stand for it\n");
 }
 
 /*
@@ -285,8 +288,7 @@ static void p2pdma_root_of(struct pci_dev *top, struct p2pdma_root *root)
 
 static bool p2pdma_writes_only(const struct p2pdma_root *root)
 {
-	return root->allowed &&
-	       root->allowed->flags & P2PDMA_ALLOW_WRITES_ONLY;
+	return root->allowed && root->allowed->flags & P2PDMA_ALLOW_WRITES_ONLY;
 }
 
 struct p2pdma_path {
@@ -333,8 +335,9 @@ static bool p2pdma_egress_any(struct pci_dev *port, unsigned int size)
 	u32 vector;
 
 	for (i = 0; i < size; i += 32) {
-		pci_read_config_dword(port, port->acs_cap +
-				      PCI_ACS_EGRESS_CTL_V + i / 8, &vector);
+		int pos = port->acs_cap + PCI_ACS_EGRESS_CTL_V + i / 8;
+
+		pci_read_config_dword(port, pos, &vector);
 		if (size - i < 32)
 			vector &= BIT(size - i) - 1;
 		if (vector)
@@ -364,7 +367,7 @@ static int p2pdma_port_redirects(struct pci_dev *port, struct pci_dev *peer,
 {
 	u16 ctrl, size;
 	u32 vector;
-	int bit;
+	int bit, pos;
 
 	*ec_bit = -1;
 	if (!port->acs_cap)
@@ -386,8 +389,8 @@ static int p2pdma_port_redirects(struct pci_dev *port, struct pci_dev *peer,
 		return p2pdma_egress_any(port, size);
 	if (bit >= size)
 		return 0;
-	pci_read_config_dword(port, port->acs_cap + PCI_ACS_EGRESS_CTL_V +
-			      bit / 32 * 4, &vector);
+	pos = port->acs_cap + PCI_ACS_EGRESS_CTL_V + bit / 32 * 4;
+	pci_read_config_dword(port, pos, &vector);
 	if (!(vector & BIT(bit % 32)))
 		return 0;
 	*ec_bit = bit;
@@ -524,7 +527,8 @@ static void p2pdma_explain_host(struct seq_buf *why,
 				struct p2pdma_verdict v)
 {
 	if (v.distance >= 0) {
-		seq_buf_printf(why, "through host bridge %04x:%04x, distance %d",
+		seq_buf_printf(why,
+			       "through host bridge %04x:%04x, distance %d",
 			       rp->vendor, rp->device, v.distance);
 		if (v.writes_only)
 			seq_buf_puts(why,
@@ -667,11 +671,13 @@ struct p2pdma_verdict p2pdma_judge(struct pci_dev *provider,
 				      ip ? pp.chain[ip - 1] : NULL, &acs);
 		if (acs.silent)
 			return p2pdma_judge_silent(acs.silent, why);
-		virt = provider != client && p2pdma_behind_virtual_iommu(client);
+		virt = provider != client &&
+		       p2pdma_behind_virtual_iommu(client);
 		if (!acs.nr && !virt) {
 			v.distance = ip + ic;
 			if (why)
-				seq_buf_printf(why, "by PCI bus address, distance %d",
+				seq_buf_printf(why,
+					       "by PCI bus address, distance %d",
 					       v.distance);
 			return v;
 		}
@@ -742,17 +748,20 @@ void p2pdma_explain(struct pci_dev *provider, struct device *client,
 	u64 limit, last;
 
 	if (!pci_client) {
-		seq_buf_printf(out, "%s and %s: cannot do P2P: ",
-			       dev_name(client), pci_name(provider));
-		seq_buf_printf(out, "%s is not a PCI device and has none above it",
+		seq_buf_printf(out,
+			       "%s and %s: cannot do P2P: ", dev_name(client),
+			       pci_name(provider));
+		seq_buf_printf(out,
+			       "%s is not a PCI device and has none above it",
 			       dev_name(client));
 		return;
 	}
 	if (p2pdma_judge(provider, pci_client, NULL).map ==
-	    PCI_P2PDMA_MAP_BUS_ADDR &&
+		    PCI_P2PDMA_MAP_BUS_ADDR &&
 	    !p2pdma_mask_reaches(provider, client, &limit, &last)) {
-		seq_buf_printf(out, "%s and %s: cannot do P2P: ",
-			       dev_name(client), pci_name(provider));
+		seq_buf_printf(out,
+			       "%s and %s: cannot do P2P: ", dev_name(client),
+			       pci_name(provider));
 		seq_buf_printf(out,
 			       "the client's DMA mask %#llx cannot express bus addresses up to %#llx, and a bus address bypasses the IOMMU",
 			       limit, last);
@@ -786,10 +795,10 @@ char *p2pdma_explain_alloc(struct pci_dev *provider, struct device *client)
  * Cached verdicts are xarray values: generation, distance + 1 and map type
  * packed into one word, so a lookup is one load and no allocation.
  */
-#define P2PDMA_VERDICT_MAP	GENMASK(2, 0)
-#define P2PDMA_VERDICT_WRITES	BIT(3)
-#define P2PDMA_VERDICT_DIST	GENMASK(19, 4)
-#define P2PDMA_VERDICT_GEN_SHIFT	20
+#define P2PDMA_VERDICT_MAP GENMASK(2, 0)
+#define P2PDMA_VERDICT_WRITES BIT(3)
+#define P2PDMA_VERDICT_DIST GENMASK(19, 4)
+#define P2PDMA_VERDICT_GEN_SHIFT 20
 
 static unsigned long p2pdma_client_key(struct pci_dev *client)
 {
@@ -834,8 +843,10 @@ struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
 			unsigned long packed = xa_to_value(entry);
 
 			v.map = FIELD_GET(P2PDMA_VERDICT_MAP, packed);
-			v.writes_only = FIELD_GET(P2PDMA_VERDICT_WRITES, packed);
-			v.distance = (int)FIELD_GET(P2PDMA_VERDICT_DIST, packed) - 1;
+			v.writes_only =
+				FIELD_GET(P2PDMA_VERDICT_WRITES, packed);
+			v.distance =
+				(int)FIELD_GET(P2PDMA_VERDICT_DIST, packed) - 1;
 			rcu_read_unlock();
 			return v;
 		}
@@ -1075,7 +1086,8 @@ static int p2pdma_parse_allow(char *entry)
 	pr_info("host bridge %04x:%04x allowed%s%s by pci_p2pdma.allow\n",
 		vendor, device,
 		flags & P2PDMA_ALLOW_SAME_HOST_BRIDGE ?
-		" between its own root ports" : "",
+			" between its own root ports" :
+			"",
 		flags & P2PDMA_ALLOW_WRITES_ONLY ? " for writes only" : "");
 	return 0;
 }

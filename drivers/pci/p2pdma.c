@@ -60,7 +60,8 @@ void p2pdma_user_page_free(struct page *page)
 {
 	struct p2pdma_range *range = to_p2pdma_range(page->pgmap);
 	/* The page holds a count on the provider, so it is still there. */
-	struct pci_p2pdma *prov = rcu_dereference_protected(range->provider->p2pdma, 1);
+	struct pci_p2pdma *prov =
+		rcu_dereference_protected(range->provider->p2pdma, 1);
 
 	set_page_count(page, 1);
 	gen_pool_free(prov->pool, (unsigned long)page_address(page), PAGE_SIZE);
@@ -134,8 +135,10 @@ static void p2pdma_wait_for_users(struct pci_p2pdma *prov)
 {
 	percpu_ref_kill(&prov->users);
 	while (!wait_for_completion_timeout(&prov->users_gone, 10 * HZ))
-		pci_warn(prov->pdev, "removal waits for drivers to free their P2P memory (%zu bytes still allocated)\n",
-			 gen_pool_size(prov->pool) - gen_pool_avail(prov->pool));
+		pci_warn(prov->pdev,
+			 "removal waits for drivers to free their P2P memory (%zu bytes still allocated)\n",
+			 gen_pool_size(prov->pool) -
+				 gen_pool_avail(prov->pool));
 }
 
 static void p2pdma_release_ranges(struct pci_p2pdma *prov)
@@ -239,20 +242,23 @@ static int p2pdma_check_range(struct pci_dev *pdev, int bar, size_t *size,
 		return -EINVAL;
 	}
 	if (offset >= len) {
-		pci_err(pdev, "P2P memory: offset %#llx is past the end of BAR %d (%pa bytes)\n",
+		pci_err(pdev,
+			"P2P memory: offset %#llx is past the end of BAR %d (%pa bytes)\n",
 			offset, bar, &len);
 		return -EINVAL;
 	}
 	if (!*size)
 		*size = len - offset;
 	if (*size > len - offset) {
-		pci_err(pdev, "P2P memory: %zu bytes at offset %#llx do not fit in BAR %d (%pa bytes)\n",
+		pci_err(pdev,
+			"P2P memory: %zu bytes at offset %#llx do not fit in BAR %d (%pa bytes)\n",
 			*size, offset, bar, &len);
 		return -EINVAL;
 	}
 	if (!PAGE_ALIGNED(pci_resource_start(pdev, bar) + offset) ||
 	    !PAGE_ALIGNED(*size)) {
-		pci_err(pdev, "P2P memory: range at offset %#llx, %zu bytes, of BAR %d is not page aligned\n",
+		pci_err(pdev,
+			"P2P memory: range at offset %#llx, %zu bytes, of BAR %d is not page aligned\n",
 			offset, *size, bar);
 		return -EINVAL;
 	}
@@ -260,7 +266,8 @@ static int p2pdma_check_range(struct pci_dev *pdev, int bar, size_t *size,
 	if (!IS_ALIGNED(pci_resource_start(pdev, bar) + offset,
 			memremap_compat_align()) ||
 	    !IS_ALIGNED(*size, memremap_compat_align())) {
-		pci_err(pdev, "P2P memory: range at offset %#llx, %zu bytes, of BAR %d is not aligned to %lu bytes, the unit of struct pages for device memory\n",
+		pci_err(pdev,
+			"P2P memory: range at offset %#llx, %zu bytes, of BAR %d is not aligned to %lu bytes, the unit of struct pages for device memory\n",
 			offset, *size, bar, memremap_compat_align());
 		return -EINVAL;
 	}
@@ -292,7 +299,8 @@ static int p2pdma_add_range(struct pci_p2pdma *prov, int bar, size_t size,
 	addr = memremap_pages(&range->pgmap, node);
 	if (IS_ERR(addr)) {
 		ret = PTR_ERR(addr);
-		pci_err(pdev, "P2P memory: no struct pages for BAR %d range %pr: %d\n",
+		pci_err(pdev,
+			"P2P memory: no struct pages for BAR %d range %pr: %d\n",
 			bar, &range->pgmap.range, ret);
 		kfree(range);
 		return ret;
@@ -434,7 +442,7 @@ pci_bus_addr_t pci_p2pmem_virt_to_bus(struct pci_dev *pdev, void *addr)
 	rcu_read_lock();
 	prov = rcu_dereference(pdev->p2pdma);
 	phys = prov ? gen_pool_virt_to_phys(prov->pool, (unsigned long)addr) :
-		     (phys_addr_t)-1;
+		      (phys_addr_t)-1;
 	rcu_read_unlock();
 	if (phys == (phys_addr_t)-1)
 		return 0;
@@ -625,7 +633,8 @@ static int p2pdma_provider_by_name(const char *name, struct pci_dev **p2p_dev)
 		return -ENOENT;
 	pdev = to_pci_dev(dev);
 	if (!pci_has_p2pmem(pdev)) {
-		pci_err(pdev, "has no published P2P memory and cannot be used as a P2P provider\n");
+		pci_err(pdev,
+			"has no published P2P memory and cannot be used as a P2P provider\n");
 		pci_dev_put(pdev);
 		return -ENODEV;
 	}

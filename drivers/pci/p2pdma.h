@@ -95,8 +95,8 @@ struct p2pdma_peer {
 };
 
 /* Allow-list entry flags, see p2pdma_allow_host_bridge(). */
-#define P2PDMA_ALLOW_SAME_HOST_BRIDGE	BIT(0)
-#define P2PDMA_ALLOW_WRITES_ONLY	BIT(1)
+#define P2PDMA_ALLOW_SAME_HOST_BRIDGE BIT(0)
+#define P2PDMA_ALLOW_WRITES_ONLY BIT(1)
 
 /*
  * Room for one explanation of p2pdma_explain(): the longest names a host
@@ -104,7 +104,7 @@ struct p2pdma_peer {
  * kernel parameter), the common bridge and the virtual IOMMU; the topology
  * suite checks every case fits.
  */
-#define P2PDMA_EXPLAIN_MAX	1024
+#define P2PDMA_EXPLAIN_MAX 1024
 
 /* p2pdma-topology.c */
 /* The PCI device at or above @dev; no reference taken, valid while @dev is. */

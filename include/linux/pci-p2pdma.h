@@ -101,9 +101,8 @@ static inline int pci_p2pdma_enable_store(const char *page,
 	return 0;
 }
 
-static inline ssize_t pci_p2pdma_enable_show(char *page,
-					     struct pci_dev *p2p_dev,
-					     bool use_p2pdma)
+static inline ssize_t
+pci_p2pdma_enable_show(char *page, struct pci_dev *p2p_dev, bool use_p2pdma)
 {
 	return sprintf(page, "none\n");
 }

@@ -17,7 +17,7 @@
 #include "common.h"
 
 /* Host bounce buffer size used to fill and verify regions. */
-#define HOST_CHUNK	(1024 * 1024)
+#define HOST_CHUNK (1024 * 1024)
 
 const char *prog_name = "p2pdma-test";
 static const char *usage_text = "";
@@ -70,13 +70,16 @@ uint64_t parse_size(const char *arg, const char *opt)
 	if (errno || end == arg || arg[0] == '-')
 		usage("%s: invalid size '%s'", opt, arg);
 	switch (*end) {
-	case 'k': case 'K':
+	case 'k':
+	case 'K':
 		val <<= 10, end++;
 		break;
-	case 'm': case 'M':
+	case 'm':
+	case 'M':
 		val <<= 20, end++;
 		break;
-	case 'g': case 'G':
+	case 'g':
+	case 'G':
 		val <<= 30, end++;
 		break;
 	}
@@ -160,8 +163,8 @@ int xfer_full(int fd, void *buf, size_t len, off_t off, bool write)
 /* Print an I/O error and return the exit code it maps to. */
 int report_io_error(const char *what, const char *path, uint64_t off, int err)
 {
-	fprintf(stderr, "%s: %s %s at offset %" PRIu64 ": %s\n",
-		prog_name, what, path, off, strerror(err));
+	fprintf(stderr, "%s: %s %s at offset %" PRIu64 ": %s\n", prog_name,
+		what, path, off, strerror(err));
 	if (err == EREMOTEIO) {
 		fprintf(stderr, "EREMOTEIO\n");
 		return EXIT_EREMOTEIO;
@@ -265,8 +268,9 @@ int verify_region(int fd, const char *path, uint64_t off, uint64_t len,
 			       " (expected 0x%02x, got 0x%02x)\n",
 			       pos + bad, pattern_byte(pos + bad, seed),
 			       ((uint8_t *)buf)[bad]);
-			fprintf(stderr, "%s: %s: data mismatch at offset %"
-				PRIu64 "\n", prog_name, path, pos + bad);
+			fprintf(stderr,
+				"%s: %s: data mismatch at offset %" PRIu64 "\n",
+				prog_name, path, pos + bad);
 			free(buf);
 			return EXIT_FAIL;
 		}

@@ -14,17 +14,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define EXIT_OK		0
-#define EXIT_FAIL	1
-#define EXIT_USAGE	2
-#define EXIT_EREMOTEIO	3
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+#define EXIT_EREMOTEIO 3
 
 /* Alignment of host buffers, offsets and lengths used for O_DIRECT. */
-#define DIO_ALIGN	4096
+#define DIO_ALIGN 4096
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define __printf(a, b)	__attribute__((format(printf, a, b)))
-#define __noreturn	__attribute__((noreturn))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+#define __noreturn __attribute__((noreturn))
 
 extern const char *prog_name;
 

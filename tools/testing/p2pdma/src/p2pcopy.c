@@ -21,7 +21,7 @@
 
 #include "common.h"
 
-#define MAX_THREADS	64
+#define MAX_THREADS 64
 
 static const char usage_str[] =
 	"-s SRC_BLOCKDEV -d DST_BLOCKDEV -m P2PMEM_ALLOCATE_FILE\n"
@@ -54,8 +54,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	uint64_t threads = 1;
 	int c;
 
-	*o = (struct options){ .len = 4 << 20, .chunk = 128 << 10,
-			       .seed = 1 };
+	*o = (struct options){ .len = 4 << 20, .chunk = 128 << 10, .seed = 1 };
 	while ((c = getopt(argc, argv, "s:d:m:n:b:t:o:S:Hh")) != -1) {
 		switch (c) {
 		case 's':
@@ -171,8 +170,8 @@ static int run_copy(struct worker *w, const struct options *o)
 		if (w[i].err)
 			return report_io_error(w[i].what, w[i].path,
 					       w[i].fail_off, w[i].err);
-	printf("copy: %" PRIu64 " bytes in %.6f s, %.1f MB/s\n",
-	       o->len, t, t > 0 ? o->len / t / 1e6 : 0.0);
+	printf("copy: %" PRIu64 " bytes in %.6f s, %.1f MB/s\n", o->len, t,
+	       t > 0 ? o->len / t / 1e6 : 0.0);
 	return EXIT_OK;
 }
 
@@ -191,7 +190,8 @@ int main(int argc, char **argv)
 	nchunks = (o.len + o.chunk - 1) / o.chunk;
 	if (o.threads > nchunks) {
 		printf("only %" PRIu64 " chunk(s): using %" PRIu64
-		       " thread(s)\n", nchunks, nchunks);
+		       " thread(s)\n",
+		       nchunks, nchunks);
 		o.threads = nchunks;
 	}
 

@@ -17,8 +17,8 @@
 
 #include "common.h"
 
-#define POLL_MS		50
-#define TIMEOUT_MS	60000
+#define POLL_MS 50
+#define TIMEOUT_MS 60000
 
 static const char usage_str[] = "ALLOCATE_FILE READY_FILE";
 
@@ -65,7 +65,7 @@ static void wait_deleted(const char *path)
 
 int main(int argc, char **argv)
 {
-	volatile unsigned char *p;	/* BAR memory: every access must happen */
+	volatile unsigned char *p; /* BAR memory: every access must happen */
 	unsigned char val;
 	long page;
 	int fd;

@@ -138,8 +138,8 @@ static void mixed_xfer(int fd, const char *path, const struct iovec *iov,
 	if ((size_t)n != total)
 		die("%s %s: transferred %zd of %zu bytes", what, path, n,
 		    total);
-	printf("%s: %s, %zu bytes at offset %" PRIu64 "\n", what, path,
-	       total, off);
+	printf("%s: %s, %zu bytes at offset %" PRIu64 "\n", what, path, total,
+	       off);
 }
 
 /*

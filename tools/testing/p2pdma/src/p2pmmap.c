@@ -22,11 +22,11 @@
 
 #include "common.h"
 
-#define POLL_MS		50
-#define SETTLE_MS	2000
-#define MAP_PAGES	2
-#define CYCLES		100
-#define KILL_ROUNDS	10
+#define POLL_MS 50
+#define SETTLE_MS 2000
+#define MAP_PAGES 2
+#define CYCLES 100
+#define KILL_ROUNDS 10
 
 static const char usage_str[] = "ALLOCATE_FILE";
 
@@ -50,14 +50,22 @@ static __printf(2, 3) void tap(bool ok, const char *fmt, ...)
 static const char *err_name(int err)
 {
 	switch (err) {
-	case 0: return "success";
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	case EPERM: return "EPERM";
-	case EACCES: return "EACCES";
-	case ENODEV: return "ENODEV";
-	case EFAULT: return "EFAULT";
-	default: return strerror(err);
+	case 0:
+		return "success";
+	case EINVAL:
+		return "EINVAL";
+	case ENOMEM:
+		return "ENOMEM";
+	case EPERM:
+		return "EPERM";
+	case EACCES:
+		return "EACCES";
+	case ENODEV:
+		return "ENODEV";
+	case EFAULT:
+		return "EFAULT";
+	default:
+		return strerror(err);
 	}
 }
 
@@ -150,8 +158,9 @@ static void check_good_map(int fd, long page)
 
 	during = sysfs_val(avail_path);
 	tap(before - during == len,
-	    "available drops by %d pages while mapped (%" PRIu64 " -> %"
-	    PRIu64 ")", MAP_PAGES, before, during);
+	    "available drops by %d pages while mapped (%" PRIu64 " -> %" PRIu64
+	    ")",
+	    MAP_PAGES, before, during);
 	tap(check_cpu_access(p, len),
 	    "pattern written through the mapping reads back");
 
@@ -159,8 +168,9 @@ static void check_good_map(int fd, long page)
 		die("munmap: %s", strerror(errno));
 	after = sysfs_val(avail_path);
 	tap(after == before,
-	    "available is back to %" PRIu64 " when munmap returns (got %"
-	    PRIu64 ")", before, after);
+	    "available is back to %" PRIu64 " when munmap returns (got %" PRIu64
+	    ")",
+	    before, after);
 	wait_available(before, &ms);
 }
 
@@ -236,7 +246,8 @@ static void check_whole_pool_cycles(int fd, long page, uint64_t whole)
 	start = now_sec();
 	for (i = 0; i < CYCLES; i++) {
 		t = now_sec();
-		p = mmap(NULL, whole, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		p = mmap(NULL, whole, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 0);
 		t = now_sec() - t;
 		if (p == MAP_FAILED) {
 			int err = errno;
@@ -294,11 +305,12 @@ static void check_child_exit(int fd, long page, uint64_t whole)
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
 	if (!pid) {
-		p = mmap(NULL, whole, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		p = mmap(NULL, whole, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 0);
 		if (p == MAP_FAILED)
 			_exit(1);
 		touch_pages(p, whole, page, 0x5a5a);
-		_exit(0);	/* no munmap: exit takes the mapping down */
+		_exit(0); /* no munmap: exit takes the mapping down */
 	}
 	if (waitpid(pid, &status, 0) != pid)
 		die("waitpid: %s", strerror(errno));
@@ -308,7 +320,8 @@ static void check_child_exit(int fd, long page, uint64_t whole)
 	    status);
 	tap(avail == whole,
 	    "available is whole when wait() for the child returns (got %" PRIu64
-	    ", want %" PRIu64 ")", avail, whole);
+	    ", want %" PRIu64 ")",
+	    avail, whole);
 	p = mmap(NULL, whole, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	tap(p != MAP_FAILED, "the parent then maps the whole pool (got %s)",
 	    err_name(p == MAP_FAILED ? errno : 0));
@@ -404,7 +417,8 @@ static void check_mremap_grow(int fd, long page)
 	during = sysfs_val(avail_path);
 	tap(pattern_mismatch(p, len, 0, seed) < 0 && before - during == len,
 	    "after the refused mremap the mapping keeps its data and size (available %" PRIu64
-	    ", want %" PRIu64 ")", during, before - len);
+	    ", want %" PRIu64 ")",
+	    during, before - len);
 	if (munmap(p, len))
 		die("munmap: %s", strerror(errno));
 }
@@ -434,27 +448,29 @@ static void check_partial_unmap(int fd, long page)
 		die("munmap: %s", strerror(errno));
 	avail = sysfs_val(avail_path);
 	tap(avail == before - 3 * page,
-	    "munmap of the 2nd page of 4 returns exactly that page (available %"
-	    PRIu64 ", want %" PRIu64 ")", avail, before - 3 * page);
+	    "munmap of the 2nd page of 4 returns exactly that page (available %" PRIu64
+	    ", want %" PRIu64 ")",
+	    avail, before - 3 * page);
 
 	q = mremap(p + 2 * page, 2 * page, page, 0);
 	avail = sysfs_val(avail_path);
 	tap(q == p + 2 * page && avail == before - 2 * page,
-	    "mremap shrinking the last 2 pages to 1 returns exactly 1 page (%s, available %"
-	    PRIu64 ", want %" PRIu64 ")",
+	    "mremap shrinking the last 2 pages to 1 returns exactly 1 page (%s, available %" PRIu64
+	    ", want %" PRIu64 ")",
 	    q == MAP_FAILED ? err_name(errno) : "success", avail,
 	    before - 2 * page);
 
 	tap(pattern_mismatch(p, page, 0, seed) < 0 &&
-	    pattern_mismatch(p + 2 * page, page, 2 * page, seed) < 0,
+		    pattern_mismatch(p + 2 * page, page, 2 * page, seed) < 0,
 	    "the pages still mapped keep their data");
 
 	if (munmap(p, page) || munmap(p + 2 * page, 2 * page))
 		die("munmap: %s", strerror(errno));
 	avail = sysfs_val(avail_path);
 	tap(avail == before,
-	    "available is back to %" PRIu64 " once every piece is unmapped (got %"
-	    PRIu64 ")", before, avail);
+	    "available is back to %" PRIu64
+	    " once every piece is unmapped (got %" PRIu64 ")",
+	    before, avail);
 	wait_available(before, &ms);
 }
 
@@ -478,8 +494,8 @@ int main(int argc, char **argv)
 	size = sysfs_val(size_path);
 	/* Let pages freed by earlier users come back first. */
 	avail = wait_available(size, &ms);
-	printf("# %s: size %" PRIu64 ", available %" PRIu64 "\n",
-	       argv[1], size, avail);
+	printf("# %s: size %" PRIu64 ", available %" PRIu64 "\n", argv[1], size,
+	       avail);
 
 	check_bad_maps(fd, page, size);
 	check_good_map(fd, page);

@@ -29,9 +29,8 @@
 # abi         every What: path of our Documentation/ABI files is described
 #             by no other ABI file of the composed tree (get_abi.pl would
 #             merge the two descriptions into one entry).
-# format      clang-format (the top-level .clang-format) on our C files; the
-#             files that predate it (format_legacy below) are reported, not
-#             enforced.
+# format      clang-format (the top-level .clang-format) on every C file of
+#             ours: any line it would change is a finding.
 # w1          W=1 on the same objects as sparse: no warning at all.
 # series      series.sh: the exported series (build/patches, make patches)
 #             applied with git am reproduces the composed tree.
@@ -54,32 +53,6 @@ jobs=$(nproc)
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
 cd "$repo" || exit 1
-
-# C files that predate `make format-check`, written in kernel style by hand:
-# what clang-format would change in them is reported, not enforced.  Remove
-# a file once it has been reformatted on purpose; never add one (see
-# .clang-format).  Every other C file (new ones, and tools/pci/p2pmatrix.c)
-# must pass.
-format_legacy="
-	drivers/pci/p2pdma-alloc-test.c
-	drivers/pci/p2pdma-debugfs.c
-	drivers/pci/p2pdma-dma-test.c
-	drivers/pci/p2pdma-sysfs.c
-	drivers/pci/p2pdma-test-fabric.c
-	drivers/pci/p2pdma-test-fabric.h
-	drivers/pci/p2pdma-topology-test.c
-	drivers/pci/p2pdma-topology.c
-	drivers/pci/p2pdma.c
-	drivers/pci/p2pdma.h
-	include/linux/pci-p2pdma.h
-	lib/sg_bus_addr_kunit.c
-	tools/testing/p2pdma/src/common.c
-	tools/testing/p2pdma/src/common.h
-	tools/testing/p2pdma/src/p2pcopy.c
-	tools/testing/p2pdma/src/p2phold.c
-	tools/testing/p2pdma/src/p2pmixed.c
-	tools/testing/p2pdma/src/p2pmmap.c
-"
 
 # Tracked and new files, as compose.sh lays them over the tree.
 ours() { git ls-files -co --exclude-standard -- "$@" | sort -u |
@@ -521,53 +494,26 @@ if want format; then
 		record clang-format "not installed (apt-get install clang-format)"
 	else
 		out=
-		legacy_out=
-		legacy_clean=
-		legacy_lines=0
 		checked=0
 		for f in $c_files; do
 			case "$f" in include/trace/events/*) continue ;; esac
 			checked=$((checked + 1))
 			hunks=$(clang-format --style=file:"$repo/.clang-format" "$f" |
 				diff -U0 "$f" - | sed -n 's/^@@ -\([0-9]*\)\(,\([0-9]*\)\)\{0,1\} .*/\1 \3/p')
-			legacy=no
-			[[ "$format_legacy" == *$'\t'"$f"$'\n'* ]] && legacy=yes
-			if [ -z "$hunks" ]; then
-				[ $legacy = yes ] && legacy_clean+=" $f"
-				continue
-			fi
-			nl=0
+			[ -z "$hunks" ] && continue
 			while read -r start len; do
 				len=${len:-1}
 				[ "$len" = 0 ] && len=1
-				nl=$((nl + len))
-				if [ $legacy = no ]; then
-					out+="$f:$start: clang-format would change $len line(s) here"$'\n'
-				fi
+				out+="$f:$start: clang-format would change $len line(s) here"$'\n'
 			done <<<"$hunks"
-			if [ $legacy = yes ]; then
-				legacy_out+="$f:${hunks%% *}: $nl line(s) in $(count "$hunks") place(s), first here"$'\n'
-				legacy_lines=$((legacy_lines + nl))
-			fi
-		done
-		for f in $format_legacy; do
-			printf '%s\n' $c_files | grep -qx -- "$f" ||
-				out+="$f:1: listed in format_legacy but no longer exists: remove it"$'\n'
 		done
 		out=${out%$'\n'}
-		[ -n "$out" ] && echo "$out"
-		if [ -n "$legacy_out" ]; then
-			echo "-- files that predate format-check (reported, not enforced; clang-format --style=file -i <file> shows what it wants):"
-			printf '%s' "$legacy_out"
-		fi
-		[ -n "$legacy_clean" ] &&
-			echo "-- in format_legacy but formatted already (may leave the list):$legacy_clean"
+		[ -n "$out" ] && echo "$out" &&
+			echo "-- clang-format --style=file -i <file> makes the change"
 		n=$(count "$out")
-		nleg=$(count "$legacy_out")
-		nall=$(echo $format_legacy | wc -w)
 		ver=$(clang-format --version | grep -o '[0-9][0-9.]*' | head -n1)
 		if [ "$n" = 0 ]; then
-			record clang-format clean "($((checked - nall)) of $checked files enforced; $nleg of $nall legacy files differ in $legacy_lines line(s); clang-format $ver)"
+			record clang-format clean "($checked files; clang-format $ver)"
 		else
 			record clang-format "$n finding(s)" "(clang-format $ver)"
 		fi

@@ -548,33 +548,33 @@ elif want w1; then
 	record W=1 "not run (no composed tree or test kernel)"
 fi
 
-# -------------------------------------------------------------------- series
+# ------------------------------------------------------------- series, steps
+# Run series.sh in each mode given, showing its output as it comes; on an
+# error, record it for $1 and fail.  The output is left in $series_log.
+series_log=$build/series.log
+run_series() {	# tool mode...
+	local tool=$1 mode
+	shift
+	for mode; do
+		"$here/series.sh" "$repo" "$build" "$mode" 2>&1 | tee "$series_log" &&
+			continue
+		record "$tool" "failed: $(sed -n 's/^series: error: //p' "$series_log" | tail -n1)"
+		return 1
+	done
+}
+
 if want series && need_tree; then
 	echo "==== series (git am of the export onto the base)"
-	if ! out=$("$here/series.sh" "$repo" "$build" export 2>&1 &&
-		   "$here/series.sh" "$repo" "$build" am 2>&1); then
-		echo "$out"
-		record series "failed: $(sed -n 's/^series: error: //p' <<<"$out" | tail -n1)"
-	else
-		echo "$out"
-		record series ok "($(sed -n 's/^series: git am of \([0-9]*\) patches.*/\1/p' <<<"$out") patches; git am reproduces the composed tree)"
-	fi
+	run_series series export am &&
+		record series ok "($(sed -n 's/^series: git am of \([0-9]*\) patches.*/\1/p' "$series_log") patches; git am reproduces the composed tree)"
 elif want series; then
 	record series "not run (no composed tree)"
 fi
 
-# --------------------------------------------------------------------- steps
 if want steps && need_tree; then
 	echo "==== steps (a kernel build after every patch of the series)"
-	if ! "$here/series.sh" "$repo" "$build" export >/dev/null; then
-		record steps "failed: the series cannot be exported"
-	elif ! out=$("$here/series.sh" "$repo" "$build" steps 2>&1); then
-		echo "$out"
-		record steps "failed: $(sed -n 's/^series: error: //p' <<<"$out" | tail -n1)"
-	else
-		echo "$out"
-		record steps ok "($(grep -c '^series: builds after' <<<"$out") patches, the kernel builds after each)"
-	fi
+	run_series steps export steps &&
+		record steps ok "($(grep -c '^series: builds after' "$series_log") patches, the kernel builds after each)"
 elif want steps; then
 	record steps "not run (no composed tree)"
 fi

@@ -80,18 +80,23 @@ diff_of() {
 	sed '1,/^---$/d' "$repo/patches/$p"
 	for f in $(files_of "$p"); do
 		if [ -f "$base/$f" ]; then
-			diff -u --label "a/$f" --label "b/$f" "$base/$f" "$repo/$f" || true
+			diff -u --label "a/$f" --label "b/$f" "$base/$f" "$repo/$f" ||
+				[ $? = 1 ]
 		else
-			diff -u --label /dev/null --label "b/$f" /dev/null "$repo/$f" || true
+			diff -u --label /dev/null --label "b/$f" /dev/null "$repo/$f" ||
+				[ $? = 1 ]
 		fi
 	done
 }
 
 # The sections of README.md that compare this tree with stock.
 readme_section() {	# heading
-	awk -v h="$1" '
+	local text
+	text=$(awk -v h="$1" '
 		/^## / { on = ($0 == "## " h) }
-		on' "$repo/README.md"
+		on' "$repo/README.md")
+	[ -n "$text" ] || die "README.md has no section '## $1' for the cover letter"
+	printf '%s\n' "$text"
 }
 
 do_export() {
@@ -104,7 +109,10 @@ do_export() {
 		printf 'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n'
 		printf 'From: P2PDMA maintainers <p2pdma@example.org>\n'
 		printf 'Date: %s\n' "$date"
-		printf 'Subject: [PATCH %0*d/%d] %s\n\n' ${#n} "$1" "$n" "$2"
+		printf 'Subject: [PATCH %0*d/%d] %s\n' ${#n} "$1" "$n" "$2"
+		printf 'MIME-Version: 1.0\n'
+		printf 'Content-Type: text/plain; charset=UTF-8\n'
+		printf 'Content-Transfer-Encoding: 8bit\n\n'
 	}
 	for p in "${patches[@]}"; do
 		i=$((i + 1))
@@ -116,7 +124,7 @@ do_export() {
 			git apply --stat <"$out/.diff"
 			echo
 			cat "$out/.diff"
-			printf -- '-- \n2.39.5\n\n'
+			printf -- '-- \ntools/testing/p2pdma/series.sh\n\n'
 		} >"$out/$p"
 	done
 	{
@@ -133,7 +141,7 @@ do_export() {
 		echo
 		for p in "${patches[@]}"; do diff_of "$p"; done >"$out/.diff"
 		git apply --stat <"$out/.diff"
-		printf -- '-- \n2.39.5\n\n'
+		printf -- '-- \ntools/testing/p2pdma/series.sh\n\n'
 	} >"$out/0000-cover-letter.patch"
 	rm -f "$out/.diff"
 	say "$n patches and a cover letter in $out"
@@ -167,7 +175,7 @@ do_am() {
 	) || die "git am of $out failed on the base (see above)"
 	# Every file the composed tree took from us, and no other, is the
 	# series' result.
-	grep -v '^\.' "$tree/.p2p-owned" | sort >"$work/.owned"
+	{ grep -v '^\.' "$tree/.p2p-owned" || true; } | sort >"$work/.owned"
 	if ! diff -u "$work/.owned" "$work/.paths" >"$work/.pathdiff"; then
 		sed -n 's/^[-+][^-+]/&/p' "$work/.pathdiff" | sed 's/^-/series misses /; s/^+/series adds /' >&2
 		bad=1

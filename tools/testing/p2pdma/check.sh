@@ -102,7 +102,7 @@ run_checkpatch() {
 		# The series as exported, our files in it: what a maintainer
 		# runs checkpatch on.
 		for p in $series; do
-			echo "@@patch patches/$p"
+			echo "@@patch build/patches/$p"
 			$cp - <"$build/patches/$p" 2>&1
 		done
 	} | python3 -c '
@@ -192,9 +192,11 @@ print("@@accepted %d" % accepted)
 ' tools/testing/p2pdma/checkpatch.ignore
 }
 
-if want checkpatch && need_tree; then
+if want checkpatch && need_tree &&
+   ! "$here/series.sh" "$repo" "$build" export >/dev/null; then
+	record checkpatch "failed: the series cannot be exported (make patches)"
+elif want checkpatch && need_tree; then
 	echo "==== checkpatch --strict"
-	"$here/series.sh" "$repo" "$build" export >/dev/null || exit 1
 	res=$(run_checkpatch)
 	# Its CamelCase cache, which it leaves in the current directory.
 	rm -f .checkpatch-camelcase.*

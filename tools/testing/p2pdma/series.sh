@@ -19,9 +19,11 @@
 # `am` applies the export with git am to a git tree of the base files it
 # touches and fails, naming the file, if the result differs from the tree
 # compose.sh made.  `steps` applies the series to a copy of the base one
-# patch at a time and builds a small kernel (base.config and kunit.config,
-# without the checkers) after each, incrementally, in <build>/obj-steps;
-# a step that does not build fails the run and names its patch.
+# patch at a time and builds a small kernel (base.config, kunit.config and
+# steps.config, without the run-time checkers) after each, incrementally,
+# in <build>/obj-steps; a step that does not build, or loses
+# CONFIG_PCI_P2PDMA, fails the run and names its patch, and after the last
+# one every option of those fragments must be set.
 set -euo pipefail
 
 repo=$(cd "$1" && pwd)
@@ -192,7 +194,7 @@ do_am() {
 
 do_steps() {
 	local stree=$build/steps/linux sobj=$build/obj-steps work=$build/steps/work
-	local i=0 p f cc=gcc frag start
+	local i=0 p f cc=gcc frag start missing
 	command -v ccache >/dev/null && cc="ccache gcc"
 	[ -f "$out/0000-cover-letter.patch" ] || die "no export in $out (make patches)"
 	# A tree of hard links to the base, except the files the series
@@ -204,7 +206,17 @@ do_steps() {
 		cp -al "$base" "$stree"
 		echo "$base" >"$stree/.p2p-base"
 	fi
-	touched_paths >"$build/steps/.paths"
+	# Paths an earlier export touched and this one does not go back to
+	# the base, so that no stale copy is built.
+	touched_paths >"$build/steps/.paths.new"
+	if [ -f "$build/steps/.paths" ]; then
+		comm -23 "$build/steps/.paths" "$build/steps/.paths.new" |
+		while read -r f; do
+			rm -f "$stree/$f"
+			[ ! -f "$base/$f" ] || ln "$base/$f" "$stree/$f"
+		done
+	fi
+	mv "$build/steps/.paths.new" "$build/steps/.paths"
 	rm -rf "$work"
 	mkdir -p "$work"
 	while read -r f; do
@@ -212,12 +224,12 @@ do_steps() {
 		mkdir -p "$work/$(dirname "$f")"
 		cp "$base/$f" "$work/$f"
 	done <"$build/steps/.paths"
-	frag="$here/config/base.config $here/config/kunit.config"
+	frag="$here/config/base.config $here/config/kunit.config $here/config/steps.config"
 	mkdir -p "$sobj"
 	for p in "$out"/[0-9]*.patch; do
 		case "$p" in *cover-letter*) continue ;; esac
 		i=$((i + 1))
-		patch -p1 -s -f -d "$work" --no-backup-if-mismatch <"$p" ||
+		patch -p1 -s -f -F0 -d "$work" --no-backup-if-mismatch <"$p" ||
 			die "$(basename "$p") does not apply in turn"
 		# Sync: write what changed, so kbuild rebuilds only that.
 		while read -r f; do
@@ -234,14 +246,23 @@ do_steps() {
 		cat $frag >"$sobj/.fragment"
 		make -s -C "$stree" O="$sobj" CC="$cc" \
 			KCONFIG_ALLCONFIG="$sobj/.fragment" allnoconfig >/dev/null
+		grep -qx 'CONFIG_PCI_P2PDMA=y' "$sobj/.config" ||
+			die "CONFIG_PCI_P2PDMA is off after $(basename "$p"): nothing of the feature would be built"
 		start=$(date +%s)
 		if ! make -s -C "$stree" O="$sobj" CC="$cc" -j"$(nproc)" \
 				bzImage modules >"$sobj/step.log" 2>&1; then
-			grep -E 'error|Error' "$sobj/step.log" | head -n 20 >&2
+			grep -m 20 -E 'error|Error' "$sobj/step.log" >&2 ||
+				tail -n 20 "$sobj/step.log" >&2
 			die "the kernel does not build after $(basename "$p")"
 		fi
 		say "builds after $(basename "$p") ($(($(date +%s) - start)) s)"
 	done
+	# After the last patch every option the fragments ask for must be
+	# set, so that each test and tool of the series was built.
+	missing=$(grep -h '^CONFIG_.*=[ym]$' $frag | sort -u |
+		while read -r f; do grep -qx -- "$f" "$sobj/.config" || echo "$f"; done)
+	[ -z "$missing" ] ||
+		die "after the last patch the configuration lacks $(echo $missing)"
 }
 
 case "$mode" in

@@ -154,6 +154,17 @@ touched_paths() {
 	sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$out"/[0-9]*.patch | sort -u
 }
 
+# Copy into $1 the base's version of each path read from stdin that the
+# base has: the tree the series is applied to.
+copy_base_files() {	# dir
+	local f
+	while read -r f; do
+		[ -f "$base/$f" ] || continue
+		mkdir -p "$1/$(dirname "$f")"
+		cp "$base/$f" "$1/$f"
+	done
+}
+
 do_am() {
 	local work=$build/series-am f bad=0
 	[ -f "$out/0000-cover-letter.patch" ] || die "no export in $out (make patches)"
@@ -161,11 +172,7 @@ do_am() {
 	rm -rf "$work"
 	mkdir -p "$work"
 	touched_paths >"$work/.paths"
-	while read -r f; do
-		[ -f "$base/$f" ] || continue
-		mkdir -p "$work/$(dirname "$f")"
-		cp "$base/$f" "$work/$f"
-	done <"$work/.paths"
+	copy_base_files "$work" <"$work/.paths"
 	(
 		cd "$work"
 		export GIT_AUTHOR_NAME=base GIT_AUTHOR_EMAIL=base@localhost
@@ -219,11 +226,7 @@ do_steps() {
 	mv "$build/steps/.paths.new" "$build/steps/.paths"
 	rm -rf "$work"
 	mkdir -p "$work"
-	while read -r f; do
-		[ -f "$base/$f" ] || continue
-		mkdir -p "$work/$(dirname "$f")"
-		cp "$base/$f" "$work/$f"
-	done <"$build/steps/.paths"
+	copy_base_files "$work" <"$build/steps/.paths"
 	frag="$here/config/base.config $here/config/kunit.config $here/config/steps.config"
 	mkdir -p "$sobj"
 	for p in "$out"/[0-9]*.patch; do

@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/vmalloc.h>
 
 #include "p2pdma.h"
 #include "p2pdma-test-fabric.h"
@@ -654,11 +655,106 @@ static void p2pdma_test_enable_store_too_long(struct kunit *test)
 	pci_dev_put(p2p_dev);
 }
 
+struct p2pdma_order_case {
+	const char *name;
+	phys_addr_t start;
+	size_t size;
+	bool base;
+	unsigned int order;
+};
+
+static const struct p2pdma_order_case p2pdma_order_cases[] = {
+	{ "2 MiB aligned: 2 MiB folios", SZ_1G + SZ_2M, SZ_4M, false,
+	  PMD_ORDER },
+	{ "base pages asked for", SZ_1G, SZ_4M, true, 0 },
+	{ "start not 2 MiB aligned", SZ_1G + SZ_64K, SZ_4M, false, 0 },
+	{ "size not 2 MiB aligned", SZ_1G, SZ_4M + SZ_64K, false, 0 },
+	{ "1 GiB aligned, fewer than four 1 GiB folios", SZ_1G, 3UL * SZ_1G,
+	  false, PMD_ORDER },
+	{ "1 GiB aligned, four 1 GiB folios", SZ_1G,
+	  (size_t)P2PDMA_MIN_PUD_FOLIOS << 30, false, PUD_ORDER },
+	{ "four 1 GiB folios, start 2 MiB aligned", SZ_1G + SZ_2M,
+	  (size_t)P2PDMA_MIN_PUD_FOLIOS << 30, false, PMD_ORDER },
+};
+
+static void p2pdma_order_case_desc(const struct p2pdma_order_case *c,
+				   char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(p2pdma_order, p2pdma_order_cases, p2pdma_order_case_desc);
+
+/*
+ * A range gets the largest folios its alignment allows, 1 GiB only where
+ * the CPU maps 1 GiB pages and there are enough of them, and a reason
+ * whenever it gets base pages.
+ */
+static void p2pdma_test_folio_order(struct kunit *test)
+{
+	const struct p2pdma_order_case *c = test->param_value;
+	unsigned int want = c->order;
+	const char *why = NULL;
+
+	if (want == PUD_ORDER &&
+	    (!IS_ENABLED(CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD) ||
+	     !arch_vmap_pud_supported(PAGE_KERNEL)))
+		want = PMD_ORDER;
+	if (!IS_ENABLED(CONFIG_ARCH_WANT_OPTIMIZE_DAX_VMEMMAP))
+		want = 0;
+	KUNIT_EXPECT_EQ(test,
+			p2pdma_folio_order(c->start, c->size, c->base, &why),
+			want);
+	if (want)
+		KUNIT_EXPECT_NULL(test, why);
+	else
+		KUNIT_EXPECT_NOT_NULL(test, why);
+}
+
+/*
+ * The BAR is registered in 2 MiB folios, which user mappings take whole,
+ * while drivers still allocate single pages out of them, and a folio keeps
+ * the count of one every folio in the pool has.
+ */
+static void p2pdma_test_folios(struct kunit *test)
+{
+	struct pci_dev *pdev = p2pdma_test_ep(test, &one_ep_topo, "ep");
+	struct p2pdma_test_alloc *small;
+	struct pci_p2pdma *prov;
+	struct folio *folio;
+	void *big;
+
+	if (!IS_ENABLED(CONFIG_ARCH_WANT_OPTIMIZE_DAX_VMEMMAP))
+		kunit_skip(test,
+			   "no compound device pages on this architecture");
+	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(pdev, 0, 0, 0), 0);
+	prov = rcu_dereference_protected(pdev->p2pdma, 1);
+	KUNIT_EXPECT_EQ(test, prov->folio_shift, PMD_SHIFT);
+
+	small = p2pdma_test_alloc(test, pdev, PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, small);
+	folio = page_folio(virt_to_page(small->addr));
+	KUNIT_EXPECT_EQ(test, folio_order(folio), PMD_ORDER);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 1);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(folio_pfn(folio), 1UL << PMD_ORDER));
+
+	/* Past the folio the small allocation is in, on a 2 MiB boundary. */
+	KUNIT_ASSERT_NOT_NULL(test, p2pdma_get_live(pdev, 1));
+	big = p2pdma_pool_alloc_aligned(prov, SZ_2M, SZ_2M);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)big, SZ_2M));
+	KUNIT_EXPECT_PTR_NE(test, page_folio(virt_to_page(big)), folio);
+	gen_pool_free(prov->pool, (unsigned long)big, SZ_2M);
+	percpu_ref_put(&prov->users);
+}
+
 static struct kunit_case p2pdma_provider_test_cases[] = {
 	KUNIT_CASE_PARAM(p2pdma_test_add_rejects, p2pdma_reject_gen_params),
 	KUNIT_CASE(p2pdma_test_add_whole_bar),
 	KUNIT_CASE(p2pdma_test_add_rest_of_bar),
 	KUNIT_CASE(p2pdma_test_add_two_ranges),
+	KUNIT_CASE_PARAM(p2pdma_test_folio_order, p2pdma_order_gen_params),
+	KUNIT_CASE(p2pdma_test_folios),
 	KUNIT_CASE(p2pdma_test_alloc_and_free),
 	KUNIT_CASE(p2pdma_test_sgl),
 	KUNIT_CASE(p2pdma_test_publish_find),

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The p2pmem/ sysfs group of a P2P provider: its size, what is free, whether
- * it is published, "allocate", a file user space maps to get P2P memory it
- * can hand to O_DIRECT I/O, and "peers", which PCI functions can read and
- * write that memory, readable by everyone.
+ * it is published, the unit in which mappings take memory, "allocate", a
+ * file user space maps to get P2P memory it can hand to O_DIRECT I/O (see
+ * p2pdma-mmap.c), and "peers", which PCI functions can read and write that
+ * memory, readable by everyone.
  */
-#include <linux/io.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/pci.h>
 #include <linux/sched.h>
-#include <linux/sched/signal.h>
+#include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -48,6 +49,15 @@ static ssize_t published_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(published);
 
+static ssize_t mmap_unit_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
+{
+	struct pci_p2pdma *prov = p2pdma_of_kobj(&dev->kobj);
+
+	return sysfs_emit(buf, "%lu\n", 1UL << READ_ONCE(prov->folio_shift));
+}
+static DEVICE_ATTR_RO(mmap_unit);
+
 static int p2pmem_check_vma(struct pci_dev *pdev, struct pci_p2pdma *prov,
 			    struct vm_area_struct *vma)
 {
@@ -75,89 +85,56 @@ static int p2pmem_check_vma(struct pci_dev *pdev, struct pci_p2pdma *prov,
 	return 0;
 }
 
-/*
- * Pages cleared and inserted between two chances to reschedule or to give
- * up for a killed process: mapping a whole BAR takes long (the CPU writes
- * every byte of it through an uncached mapping).
- */
-#define P2PMEM_MMAP_CHUNK 64UL
-
-/*
- * Clear the pages and insert them into @vma a chunk at a time.  Each
- * inserted page owns one provider count and one page reference, and comes
- * back through p2pdma_user_page_free() once its last mapping goes (if
- * this fails, mmap_region() unmaps the pages inserted so far).  The pages
- * not inserted, and their counts, go back here.
- */
-static int p2pmem_insert_pages(struct pci_p2pdma *prov,
-			       struct vm_area_struct *vma, void *kaddr)
-{
-	unsigned long npages = vma_pages(vma), i;
-	int ret = 0;
-
-	for (i = 0; i < npages; i++) {
-		void *addr = kaddr + i * PAGE_SIZE;
-		struct page *page = virt_to_page(addr);
-
-		if (!(i % P2PMEM_MMAP_CHUNK)) {
-			cond_resched();
-			if (fatal_signal_pending(current)) {
-				ret = -EINTR;
-				break;
-			}
-			/*
-			 * The pool hands out what earlier users, kernel
-			 * drivers included, left in the BAR: user space gets
-			 * it cleared.  The memory is a device's, so clear it
-			 * with the I/O accessor.
-			 */
-			memset_io((void __iomem __force *)addr, 0,
-				  min(npages - i, P2PMEM_MMAP_CHUNK) *
-					  PAGE_SIZE);
-		}
-		/* Every page in the pool has a count (p2pdma_user_page_free()). */
-		VM_WARN_ON_ONCE_PAGE(!page_ref_count(page), page);
-		ret = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE, page);
-		if (ret)
-			break;
-		/* The mapping now holds the page; drop the pool's hold. */
-		put_page(page);
-	}
-	if (ret) {
-		gen_pool_free(prov->pool, (unsigned long)kaddr + i * PAGE_SIZE,
-			      (npages - i) * PAGE_SIZE);
-		percpu_ref_put_many(&prov->users, npages - i);
-	}
-	return ret;
-}
-
 static int p2pmem_mmap(struct file *filp, struct kobject *kobj,
 		       struct bin_attribute *attr, struct vm_area_struct *vma)
 {
 	struct pci_dev *pdev = to_pci_dev(kobj_to_dev(kobj));
-	unsigned long npages = vma_pages(vma);
-	struct pci_p2pdma *prov;
-	void *kaddr;
+	struct pci_p2pdma *prov = p2pdma_of_kobj(kobj);
 	int ret;
 
-	ret = p2pmem_check_vma(pdev, p2pdma_of_kobj(kobj), vma);
+	ret = p2pmem_check_vma(pdev, prov, vma);
 	if (ret)
 		return ret;
+	return p2pdma_mmap(prov, vma);
+}
 
-	prov = p2pdma_get_live(pdev, npages);
-	if (!prov)
-		return -ENODEV;
-	kaddr = p2pdma_pool_alloc(prov, npages * PAGE_SIZE);
-	if (!kaddr) {
-		percpu_ref_put_many(&prov->users, npages);
-		return -ENOMEM;
+/*
+ * The page-table entry that can map @len bytes of memory in folios of
+ * 2^@folio_shift bytes: a PMD entry (user mappings use no larger, see
+ * p2pdma-mmap.c), or 0 for base pages.
+ */
+static unsigned long p2pmem_huge_size(size_t len, unsigned int folio_shift)
+{
+	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) &&
+	    folio_shift >= PMD_SHIFT && len >= PMD_SIZE)
+		return PMD_SIZE;
+	return 0;
+}
+
+/*
+ * Place a mapping where huge entries can map it: the memory is aligned to
+ * its folio size, so the address must be too.  As thp_get_unmapped_area()
+ * does, ask for room for one more entry and align inside it.  A hint or
+ * MAP_FIXED is left to the default.
+ */
+static unsigned long
+p2pmem_get_unmapped_area(struct file *filp, struct kobject *kobj,
+			 struct bin_attribute *attr, unsigned long addr,
+			 unsigned long len, unsigned long pgoff,
+			 unsigned long flags)
+{
+	struct pci_p2pdma *prov = p2pdma_of_kobj(kobj);
+	unsigned long huge =
+		p2pmem_huge_size(len, READ_ONCE(prov->folio_shift));
+	unsigned long ret;
+
+	if (huge && !addr && !(flags & MAP_FIXED) && len + huge > len) {
+		ret = mm_get_unmapped_area(current->mm, filp, 0, len + huge,
+					   pgoff, flags);
+		if (!IS_ERR_VALUE(ret))
+			return ALIGN(ret, huge);
 	}
-	/*
-	 * Nothing backs a grown mapping: mremap() may shrink, split or move
-	 * it, and fails with -EFAULT if asked to grow it.
-	 */
-	vm_flags_set(vma, VM_DONTEXPAND);
-	return p2pmem_insert_pages(prov, vma, kaddr);
+	return mm_get_unmapped_area(current->mm, filp, addr, len, pgoff, flags);
 }
 
 /*
@@ -169,6 +146,7 @@ static struct bin_attribute p2pmem_allocate = {
 	.attr = { .name = "allocate", .mode = 0600 },
 	.size = SZ_1T,
 	.mmap = p2pmem_mmap,
+	.get_unmapped_area = p2pmem_get_unmapped_area,
 };
 
 /*
@@ -257,6 +235,7 @@ static struct attribute *p2pmem_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_available.attr,
 	&dev_attr_published.attr,
+	&dev_attr_mmap_unit.attr,
 	NULL,
 };
 

@@ -1409,7 +1409,7 @@ static void p2pdma_test_free_page(void *data)
 {
 	struct page *page = data;
 
-	pci_free_p2pmem(to_p2pdma_range(page->pgmap)->provider,
+	pci_free_p2pmem(to_p2pdma_range(page_pgmap(page))->provider,
 			page_address(page), PAGE_SIZE);
 }
 

@@ -1011,7 +1011,7 @@ static bool p2pdma_bus_addr_reachable(struct device *dev,
 void pci_p2pdma_map_state_update(struct pci_p2pdma_map_state *state,
 				 struct device *dev, struct page *page)
 {
-	struct p2pdma_range *range = to_p2pdma_range(page->pgmap);
+	struct p2pdma_range *range = to_p2pdma_range(page_pgmap(page));
 	struct p2pdma_verdict v = p2pdma_verdict_of_dev(range->provider, dev);
 
 	if (v.map == PCI_P2PDMA_MAP_BUS_ADDR &&
@@ -1020,7 +1020,7 @@ void pci_p2pdma_map_state_update(struct pci_p2pdma_map_state *state,
 	/* Only the client's posted writes into the BAR get through. */
 	if (unlikely(v.writes_only) && state->dir != DMA_FROM_DEVICE)
 		v.map = PCI_P2PDMA_MAP_NOT_SUPPORTED;
-	state->pgmap = page->pgmap;
+	state->pgmap = page_pgmap(page);
 	state->bus_offset = range->bus_offset;
 	state->map = v.map;
 	if (v.map == PCI_P2PDMA_MAP_NOT_SUPPORTED)

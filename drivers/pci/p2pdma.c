@@ -2,17 +2,21 @@
 /*
  * PCI peer-to-peer DMA: providers and their memory.
  *
- * A provider registers BAR ranges.  Each range gets ZONE_DEVICE pages whose
- * pagemap records the provider and the BAR's bus offset, and joins one
- * genalloc pool per provider.  Every allocation, and every page mapped into
- * user space, holds a count on the provider; removal kills the count, tears
- * down user mappings and waits for kernel users before the pages go away.
+ * A provider registers BAR ranges.  Each range gets ZONE_DEVICE folios, as
+ * large as its alignment allows, whose pagemap records the provider and the
+ * BAR's bus offset, and joins one genalloc pool per provider.  Every
+ * allocation, and every folio mapped into user space, holds a count on the
+ * provider; removal kills the count, tears down user mappings and waits
+ * for kernel users before the pages go away.
  */
 #define pr_fmt(fmt) "pci_p2pdma: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/ctype.h>
 #include <linux/device.h>
 #include <linux/err.h>
+#include <linux/file.h>
+#include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/random.h>
@@ -20,11 +24,20 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/string_helpers.h>
+#include <linux/vmalloc.h>
 
 #include "p2pdma.h"
 
 #define CREATE_TRACE_POINTS
 #include <trace/events/pci_p2pdma.h>
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "pci_p2pdma."
+
+static bool base_pages;
+module_param(base_pages, bool, 0644);
+MODULE_PARM_DESC(base_pages,
+		 "New ranges get a struct page per page, no folios");
 
 /* Serialises creation and growth of providers. */
 static DEFINE_MUTEX(p2pdma_setup_lock);
@@ -37,34 +50,35 @@ static void p2pdma_users_released(struct percpu_ref *ref)
 }
 
 /**
- * p2pdma_user_page_free - take back a page whose last user reference is gone
- * @page: a P2P page that was mapped into user space
+ * p2pdma_user_page_free - take back a folio whose last user reference is gone
+ * @page: head page of a P2P folio that was mapped into user space
  *
  * Called by the core mm (dev_pagemap_ops.page_free), possibly in atomic
- * context, when the page's count drops to zero.  The page goes straight
+ * context, when the folio's count drops to zero.  The folio goes straight
  * back to the pool, as RAM goes back to the page allocator, so the memory
  * is available again when munmap() or exit() returns.  No grace period is
- * needed: a lockless get_user_pages_fast() that read the old page table
- * entry may still take a reference on the page once it is back in the
+ * needed: a lockless get_user_pages_fast() that read an old page table
+ * entry may still take a reference on the folio once it is back in the
  * pool (its count is one there), but it rechecks the entry after taking
  * it, finds it gone and drops the reference again, as with any freed page.
  *
- * Every page in the pool has a count of one, as memremap_pages() leaves
+ * Every folio in the pool has a count of one, as memremap_pages() leaves
  * it: kernel users of pci_alloc_p2pmem() may get_page() it (a bio does)
- * and user mappings take their own count.  So the count is set back to one
- * before the page is in the pool, where another CPU may allocate it at
- * once; the core mm touches neither the page nor its pagemap after this
- * callback for P2PDMA pages.
+ * and a user mapping takes over that count.  So the count is set back to
+ * one before the folio is in the pool, where another CPU may allocate it
+ * at once; the core mm touches neither the folio nor its pagemap after
+ * this callback for P2PDMA pages.
  */
 void p2pdma_user_page_free(struct page *page)
 {
-	struct p2pdma_range *range = to_p2pdma_range(page->pgmap);
-	/* The page holds a count on the provider, so it is still there. */
+	struct p2pdma_range *range = to_p2pdma_range(page_pgmap(page));
+	/* The folio holds a count on the provider, so it is still there. */
 	struct pci_p2pdma *prov =
 		rcu_dereference_protected(range->provider->p2pdma, 1);
+	size_t size = folio_size(page_folio(page));
 
 	set_page_count(page, 1);
-	gen_pool_free(prov->pool, (unsigned long)page_address(page), PAGE_SIZE);
+	gen_pool_free(prov->pool, (unsigned long)page_address(page), size);
 	/* Maybe the last count: the provider may go away from here on. */
 	percpu_ref_put(&prov->users);
 }
@@ -131,6 +145,30 @@ void *p2pdma_pool_alloc(struct pci_p2pdma *prov, size_t size)
 	return __p2pdma_pool_alloc(prov, size);
 }
 
+/**
+ * p2pdma_pool_alloc_aligned - carve @size bytes aligned to @align
+ * @prov: provider state, with the caller's counts already taken
+ * @size: bytes wanted
+ * @align: alignment of the memory, a power of two
+ *
+ * Return: kernel address of the memory or NULL.
+ */
+void *p2pdma_pool_alloc_aligned(struct pci_p2pdma *prov, size_t size,
+				size_t align)
+{
+	struct genpool_data_align data = { .align = align };
+	void *addr;
+
+	if (align <= PAGE_SIZE)
+		return p2pdma_pool_alloc(prov, size);
+	addr = (void *)gen_pool_alloc_algo(prov->pool, size,
+					   gen_pool_first_fit_align, &data);
+	if (unlikely(!addr))
+		trace_pci_p2pdma_alloc_fail(prov->pdev, size,
+					    gen_pool_avail(prov->pool));
+	return addr;
+}
+
 static void p2pdma_wait_for_users(struct pci_p2pdma *prov)
 {
 	percpu_ref_kill(&prov->users);
@@ -166,8 +204,10 @@ static void p2pdma_teardown(void *provider)
 	prov = rcu_dereference_protected(pdev->p2pdma, 1);
 	WRITE_ONCE(prov->published, false);
 	trace_pci_p2pdma_provider_remove(pdev, gen_pool_size(prov->pool));
-	/* Removing the group zaps user mappings: later accesses get SIGBUS. */
+	/* No new user mappings once the group is gone ... */
 	device_remove_group(&pdev->dev, &p2pmem_group);
+	/* ... and the existing ones get SIGBUS from here on. */
+	p2pdma_revoke_user_maps(prov);
 	p2pdma_wait_for_users(prov);
 	p2pdma_release_ranges(prov);
 
@@ -177,6 +217,8 @@ static void p2pdma_teardown(void *provider)
 	xa_destroy(&prov->verdicts);
 	percpu_ref_exit(&prov->users);
 	gen_pool_destroy(prov->pool);
+	/* VMAs that outlive the provider hold their own count on it. */
+	fput(prov->user_file);
 	kfree(prov);
 }
 
@@ -192,6 +234,7 @@ static struct pci_p2pdma *p2pdma_create(struct pci_dev *pdev)
 
 	prov->pdev = pdev;
 	INIT_LIST_HEAD(&prov->ranges);
+	prov->folio_shift = PAGE_SHIFT;
 	init_completion(&prov->users_gone);
 	/* Filled from the DMA map path, which may run in any context. */
 	xa_init_flags(&prov->verdicts, XA_FLAGS_LOCK_IRQ);
@@ -205,6 +248,9 @@ static struct pci_p2pdma *p2pdma_create(struct pci_dev *pdev)
 			      GFP_KERNEL);
 	if (ret)
 		goto err_pool;
+	ret = p2pdma_user_file_create(prov);
+	if (ret)
+		goto err_users;
 	/* The group's files find the state through the pointer: set it first. */
 	rcu_assign_pointer(pdev->p2pdma, prov);
 	ret = device_add_group(&pdev->dev, &p2pmem_group);
@@ -219,6 +265,8 @@ static struct pci_p2pdma *p2pdma_create(struct pci_dev *pdev)
 err_ptr:
 	RCU_INIT_POINTER(pdev->p2pdma, NULL);
 	synchronize_rcu();
+	fput(prov->user_file);
+err_users:
 	percpu_ref_exit(&prov->users);
 err_pool:
 	gen_pool_destroy(prov->pool);
@@ -274,13 +322,52 @@ static int p2pdma_check_range(struct pci_dev *pdev, int bar, size_t *size,
 	return 0;
 }
 
+/**
+ * p2pdma_folio_order - the folio order of a range
+ * @start: CPU physical address of the range
+ * @size: its length in bytes
+ * @base: base pages were asked for
+ * @why: set to the reason when the answer is 0, else left alone
+ *
+ * The largest order that the range's alignment allows and that page tables
+ * map with one entry, so that user mappings can be huge, and that the
+ * vmemmap optimisation for compound device pages shrinks to two pages of
+ * struct pages a folio.
+ *
+ * Return: the order, 0 for base pages.
+ */
+VISIBLE_IF_KUNIT unsigned int p2pdma_folio_order(phys_addr_t start, size_t size,
+						 bool base, const char **why)
+{
+	if (base) {
+		*why = "pci_p2pdma.base_pages is set";
+		return 0;
+	}
+	if (!IS_ENABLED(CONFIG_ARCH_WANT_OPTIMIZE_DAX_VMEMMAP)) {
+		*why = "the architecture has no compact struct pages for device folios";
+		return 0;
+	}
+#ifdef CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD
+	if (arch_vmap_pud_supported(PAGE_KERNEL) &&
+	    IS_ALIGNED(start | size, PUD_SIZE) &&
+	    size >= P2PDMA_MIN_PUD_FOLIOS * PUD_SIZE)
+		return PUD_ORDER;
+#endif
+	if (IS_ALIGNED(start | size, PMD_SIZE))
+		return PMD_ORDER;
+	*why = "the range is not aligned to the size of a huge page";
+	return 0;
+}
+
 static int p2pdma_add_range(struct pci_p2pdma *prov, int bar, size_t size,
 			    u64 offset)
 {
 	struct pci_dev *pdev = prov->pdev;
 	resource_size_t bar_start = pci_resource_start(pdev, bar);
 	int node = dev_to_node(&pdev->dev);
+	const char *why = NULL;
 	struct p2pdma_range *range;
+	unsigned int order;
 	void *addr;
 	int ret;
 
@@ -295,6 +382,9 @@ static int p2pdma_add_range(struct pci_p2pdma *prov, int bar, size_t size,
 	range->pgmap.nr_range = 1;
 	range->pgmap.range.start = bar_start + offset;
 	range->pgmap.range.end = range->pgmap.range.start + size - 1;
+	order = p2pdma_folio_order(range->pgmap.range.start, size,
+				   READ_ONCE(base_pages), &why);
+	range->pgmap.vmemmap_shift = order;
 
 	addr = memremap_pages(&range->pgmap, node);
 	if (IS_ERR(addr)) {
@@ -306,6 +396,13 @@ static int p2pdma_add_range(struct pci_p2pdma *prov, int bar, size_t size,
 		return ret;
 	}
 
+	/*
+	 * Before the memory joins the pool: a user mapping takes its memory
+	 * in units of this size, and must not be handed a larger folio.
+	 * Read locklessly; only growth is serialised.
+	 */
+	WRITE_ONCE(prov->folio_shift,
+		   max(prov->folio_shift, order + PAGE_SHIFT));
 	ret = gen_pool_add_owner(prov->pool, (unsigned long)addr,
 				 range->pgmap.range.start, size, node, range);
 	if (ret) {
@@ -314,6 +411,13 @@ static int p2pdma_add_range(struct pci_p2pdma *prov, int bar, size_t size,
 		return ret;
 	}
 	list_add_tail(&range->node, &prov->ranges);
+	pci_info(pdev,
+		 "P2P memory: %zu bytes from BAR %d at offset %#llx, in folios of %lu KiB\n",
+		 size, bar, offset, (PAGE_SIZE << order) >> 10);
+	if (why)
+		pci_info(pdev,
+			 "P2P memory: a struct page per base page for BAR %d at offset %#llx: %s\n",
+			 bar, offset, why);
 	/* Read locklessly by orchestrators; only growth is serialised. */
 	WRITE_ONCE(prov->bus_addr_max,
 		   max(prov->bus_addr_max,
@@ -367,8 +471,6 @@ int pci_p2pdma_add_resource(struct pci_dev *pdev, int bar, size_t size,
 			devm_release_action(&pdev->dev, p2pdma_teardown, pdev);
 		goto out;
 	}
-	pci_info(pdev, "P2P memory: %zu bytes from BAR %d at offset %#llx\n",
-		 size, bar, offset);
 	trace_pci_p2pdma_provider_add(pdev, bar, size, offset);
 out:
 	mutex_unlock(&p2pdma_setup_lock);
@@ -446,7 +548,7 @@ pci_bus_addr_t pci_p2pmem_virt_to_bus(struct pci_dev *pdev, void *addr)
 	rcu_read_unlock();
 	if (phys == (phys_addr_t)-1)
 		return 0;
-	range = to_p2pdma_range(pfn_to_page(PHYS_PFN(phys))->pgmap);
+	range = to_p2pdma_range(page_pgmap(pfn_to_page(PHYS_PFN(phys))));
 	return phys + range->bus_offset;
 }
 EXPORT_SYMBOL_GPL(pci_p2pmem_virt_to_bus);

@@ -19,9 +19,9 @@
 /**
  * struct pci_p2pdma - a provider's P2P memory
  * @pool: allocator over every registered range
- * @users: one count per outstanding allocation and per page mapped to user
- *	space (dropped when the page's last reference goes); killed when the
- *	provider goes away so new allocations fail
+ * @users: one count per outstanding allocation and per folio mapped to
+ *	user space (dropped when the folio's last reference goes); killed when
+ *	the provider goes away so new allocations fail
  * @users_gone: completed once @users drops to zero after the kill
  * @verdicts: map type and distance per client, see p2pdma-topology.c
  * @ranges: the registered &struct p2pdma_range, in order of registration
@@ -29,6 +29,10 @@
  * @bus_addr_max: highest PCI bus address of any range, which a client's
  *	DMA mask must reach for the client to be offered this provider
  * @published: offered to orchestrators by pci_p2pmem_find_many()
+ * @folio_shift: log2 of the bytes of the largest folio of any range: user
+ *	mappings take memory in units of this size, aligned to it
+ * @user_file: the file user mappings are moved to, see p2pdma-mmap.c
+ * @user_maps: the &struct p2pdma_user_map that hold folios of the pool
  */
 struct pci_p2pdma {
 	struct gen_pool *pool;
@@ -39,6 +43,9 @@ struct pci_p2pdma {
 	struct pci_dev *pdev;
 	u64 bus_addr_max;
 	bool published;
+	unsigned int folio_shift;
+	struct file *user_file;
+	struct list_head user_maps;
 };
 
 /**
@@ -94,6 +101,13 @@ struct p2pdma_peer {
 	int distance;
 };
 
+/*
+ * A range gets 1 GiB folios only if it holds at least this many: user
+ * mappings take whole folios, so a driver's small allocation (nvme-pci's
+ * submission queues) keeps a whole folio from them.
+ */
+#define P2PDMA_MIN_PUD_FOLIOS 4
+
 /* Allow-list entry flags, see p2pdma_allow_host_bridge(). */
 #define P2PDMA_ALLOW_SAME_HOST_BRIDGE BIT(0)
 #define P2PDMA_ALLOW_WRITES_ONLY BIT(1)
@@ -132,9 +146,20 @@ void p2pdma_topology_changed(void);
 /* p2pdma-sysfs.c */
 extern const struct attribute_group p2pmem_group;
 
+/* p2pdma-mmap.c */
+int p2pdma_mmap(struct pci_p2pdma *prov, struct vm_area_struct *vma);
+void p2pdma_revoke_user_maps(struct pci_p2pdma *prov);
+int p2pdma_user_file_create(struct pci_p2pdma *prov);
+
 /* p2pdma.c */
 struct pci_p2pdma *p2pdma_get_live(struct pci_dev *pdev, unsigned long nr);
 void *p2pdma_pool_alloc(struct pci_p2pdma *prov, size_t size);
+void *p2pdma_pool_alloc_aligned(struct pci_p2pdma *prov, size_t size,
+				size_t align);
 void p2pdma_user_page_free(struct page *page);
+#if IS_ENABLED(CONFIG_KUNIT)
+unsigned int p2pdma_folio_order(phys_addr_t start, size_t size, bool base,
+				const char **why);
+#endif
 
 #endif /* _DRIVERS_PCI_P2PDMA_H */

@@ -290,7 +290,8 @@ def build_rows(values, units):
     add("mmap/whole", "mmap() of the whole pool from user space, per MiB "
         "(ours clears it, stock does not)", "lower")
     add("munmap/whole", "munmap() of the whole pool, per MiB", "lower")
-    add("mmap/faults", "page faults touching both ends of that mapping", "lower")
+    add("mmap/touch", "reading every page of that mapping once, per MiB", "lower")
+    add("mmap/faults", "page faults reading every page of that mapping", "lower")
 
     # Distance.
     for n in (1, 8, 32):

@@ -59,7 +59,8 @@ ours() { git ls-files -co --exclude-standard -- "$@" | sort -u |
 	while read -r f; do [ -f "$f" ] && echo "$f"; done; }
 # Our C files: kernel code, the p2pmatrix tool and the guest test programs.
 c_files=$(ours 'drivers/*.[ch]' 'include/*.h' 'kernel/*.[ch]' 'lib/*.[ch]' \
-	'tools/pci/*.[ch]' 'tools/testing/p2pdma/src/*.[ch]')
+	'tools/pci/*.[ch]' 'tools/testing/p2pdma/src/*.[ch]' \
+	'tools/testing/p2pdma/provider/*.[ch]')
 kernel_c_files=$(printf '%s\n' $c_files | grep -v '^tools/')
 doc_files=$(ours Documentation)
 series=$(grep -v '^\s*\(#\|$\)' patches/series)

@@ -34,6 +34,22 @@ cp "$here/guest/init" "$root/init"
 chmod +x "$root/init"
 cp "$here/guest/tap.sh" "$here/guest/lib.sh" "$here"/guest/scenarios/*.sh "$root/tests/"
 find "$build/obj" -name 'p2pdma*test*.ko' -exec cp {} "$root/modules/" \;
+# The test provider, out of tree as such modules are built; its copy keeps
+# the sources' times unless they change, so kbuild rebuilds only then.
+prov=$build/provider
+mkdir -p "$prov"
+for f in Kbuild p2ptestprov.c; do
+	cmp -s "$here/provider/$f" "$prov/$f" || cp "$here/provider/$f" "$prov/$f"
+done
+cc=gcc
+command -v ccache >/dev/null && cc="ccache gcc"
+if ! make -s -C "$build/linux" O="$build/obj" M="$prov" CC="$cc" modules \
+		>"$prov/build.log" 2>&1; then
+	cat "$prov/build.log" >&2
+	echo "initramfs: p2ptestprov.ko does not build" >&2
+	exit 1
+fi
+cp "$prov/p2ptestprov.ko" "$root/modules/"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$out.tmp"
 mv "$out.tmp" "$out"
 echo "initramfs: $(du -h "$out" | cut -f1) at $out"

@@ -41,7 +41,7 @@ accel="-accel tcg"
 [ "${P2P_KVM:-0}" = 1 ] && accel="-accel kvm"
 cmdline="console=ttyS0 panic=-1 oops=panic p2ptest=$name $(topo_cmdline "$topo") $extra"
 # shellcheck disable=SC2046
-set -- qemu-system-x86_64 -machine q35 $accel -cpu qemu64 -smp 2 -m 2G \
+set -- qemu-system-x86_64 -machine q35 $accel -cpu "$(topo_cpu "$topo")" -smp 2 -m 2G \
 	-nographic -no-reboot -bios /usr/share/qemu/qboot.rom \
 	-kernel "$P2P_BUILD/obj/arch/x86/boot/bzImage" \
 	-initrd "$P2P_BUILD/initramfs.cpio" -append "$cmdline" \

@@ -11,21 +11,23 @@
 
 p2p_drives() {
 	# $1: bus of the source drive, $2: bus of the drive with the CMB,
-	# $3: CMB size in MiB (64 unless given)
+	# $3: CMB size in MiB (64 unless given), $4: more options of both
+	# drives (",opt=val..."), $5: more -drive options of the second
 	echo "-drive if=none,id=d0,file=$P2P_BUILD/disk0.img,format=raw,cache=none"
-	echo "-device nvme,id=nvme0,serial=p2psrc0,drive=d0,bus=$1"
-	echo "-drive if=none,id=d1,file=$P2P_BUILD/disk1.img,format=raw,cache=none"
-	echo "-device nvme,id=nvme1,serial=p2pcmb1,drive=d1,bus=$2,cmb_size_mb=${3:-64}"
+	echo "-device nvme,id=nvme0,serial=p2psrc0,drive=d0,bus=$1${4:-}"
+	echo "-drive if=none,id=d1,file=$P2P_BUILD/disk1.img,format=raw,cache=none${5:-}"
+	echo "-device nvme,id=nvme1,serial=p2pcmb1,drive=d1,bus=$2,cmb_size_mb=${3:-64}${4:-}"
 }
 
 # (a) root port -> switch -> two downstream ports, one drive on each;
-# $1 is the CMB size in MiB (64 unless given)
+# $1 is the CMB size in MiB (64 unless given), $2 and $3 more drive
+# options (p2p_drives' $4 and $5)
 topo_a() {
 	echo "-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1"
 	echo "-device x3130-upstream,id=up1,bus=rp1"
 	echo "-device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=0"
 	echo "-device xio3130-downstream,id=dn2,bus=up1,chassis=3,slot=1"
-	p2p_drives dn1 dn2 "${1:-64}"
+	p2p_drives dn1 dn2 "${1:-64}" "${2:-}" "${3:-}"
 }
 
 # (b) the two drives on two root ports: peer traffic crosses the host bridge
@@ -48,9 +50,32 @@ topo_d() {
 
 # (e) (a) with a 1 GiB CMB: a BAR large enough that mapping all of it
 # from user space takes long (QEMU's CMB is emulated MMIO: every store the
-# kernel makes to clear it is a call into QEMU).
+# kernel makes to clear it is a call into QEMU).  mdts=9 lets one command
+# move 2 MiB (2^9 pages), the size of a folio of P2P memory.
 topo_e() {
-	topo_a 1024
+	topo_a 1024 ,mdts=9
+}
+
+# (f) (a) with 2 MiB commands and a third downstream port holding an
+# ivshmem-plain device whose 4 GiB BAR 2 is RAM on the host (allocated only
+# where the guest touches it), offered as P2P memory by the p2ptestprov
+# module: a BAR aligned and large enough for 1 GiB folios.  Writes to the
+# second drive are throttled to 8 MB/s, so that an O_DIRECT copy to it
+# stays in flight long enough to remove the provider under it.
+topo_f() {
+	topo_a 64 ,mdts=9 ,throttling.bps-write=8388608
+	echo "-device xio3130-downstream,id=dn3,bus=up1,chassis=4,slot=2"
+	echo "-object memory-backend-ram,id=p2pivshmem,size=4G"
+	echo "-device ivshmem-plain,memdev=p2pivshmem,bus=dn3"
+}
+
+# CPU model a topology needs: 1 GiB folios need a CPU that maps 1 GiB
+# pages (pdpe1gb).
+topo_cpu() {
+	case "$1" in
+	f) echo "qemu64,pdpe1gb=on" ;;
+	*) echo "qemu64" ;;
+	esac
 }
 
 # Kernel command line a topology needs.
@@ -65,10 +90,10 @@ p2p_topology() {
 	local args
 
 	case "$1" in
-	a | b | c | d | e)
+	a | b | c | d | e | f)
 		# Not a pipe: a topology that fails half-way must not boot.
 		args=$("topo_$1") || return 1
 		echo "$args" | tr '\n' ' ' ;;
-	*) echo "unknown topology '$1' (known: a b c d e)" >&2; return 1 ;;
+	*) echo "unknown topology '$1' (known: a b c d e f)" >&2; return 1 ;;
 	esac
 }

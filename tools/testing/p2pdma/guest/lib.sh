@@ -207,3 +207,51 @@ expect_event() {
 		not_ok "$1"
 	fi
 }
+
+# dma_entries_per_request ALLOC PROVIDER UNIT: the DMA entries of each
+# 2 MiB request of an O_DIRECT copy from PEER_BLK to PROV_BLK through a
+# mapping of ALLOC, whose memory is BAR 2 of PROVIDER in folios of UNIT
+# bytes, from the dma_map_sg event: 16 MiB read into the mapping and
+# written out of it in 2 MiB requests are 16 requests.  With folios, each
+# is one folio: pinned as one, one bio segment, one entry.  The drives
+# must take 2 MiB per command (mdts=9); the block layer's default limit
+# is lower, so raise it to that.
+dma_entries_per_request() {
+	local alloc=$1 prov=$2 unit=$3 q blk result bar_start bar_end p2p
+	local calls entries whole
+
+	for blk in "$PEER_BLK" "$PROV_BLK"; do
+		q=/sys/block/${blk#/dev/}/queue
+		check "$q/max_hw_sectors_kb allows 2 MiB requests" \
+			test "$(cat "$q/max_hw_sectors_kb")" -ge 2048
+		echo 2048 >"$q/max_sectors_kb"
+	done
+	echo >"$TRACE/trace"
+	echo 1 >"$TRACE/events/dma/dma_map_sg/enable"
+	result=$(copy_result p2pcopy -s "$PEER_BLK" -d "$PROV_BLK" \
+		-m "$alloc" -n 16M -b 2M)
+	echo 0 >"$TRACE/events/dma/dma_map_sg/enable"
+	expect_eq "O_DIRECT copy in 2 MiB requests" verified "$result"
+	# p2pcopy fills and checks the drives through host memory: keep the
+	# calls whose first page is in BAR 2 (line 3 of resource).
+	set -- $(sed -n 3p "/sys/bus/pci/devices/$prov/resource")
+	bar_start=$(($1))
+	bar_end=$(($2))
+	p2p=$(sed -n 's/^.*dma_map_sg:.* ents=[0-9]*\/\([0-9]*\) .*sizes={\([^}]*\)} phys_addrs={\(0x[0-9a-f]*\).*$/\1 \2 \3/p' \
+		"$TRACE/trace" | while read -r ents sizes phys; do
+		if [ $((phys)) -ge "$bar_start" ] && [ $((phys)) -le "$bar_end" ]; then
+			echo "$ents $sizes"
+		fi
+	done)
+	calls=$(echo "$p2p" | grep -c .)
+	entries=$(echo "$p2p" | awk '{ n += $1 } END { print n + 0 }')
+	whole=$(echo "$p2p" | grep -c '^1 0x200000$')
+	echo "    # $calls dma_map_sg calls of P2P memory, $entries DMA entries, $whole of one 2 MiB entry"
+	expect_eq "16 P2P requests for 16 MiB each way in 2 MiB" 16 "$calls"
+	if [ "$unit" -gt 4096 ]; then
+		expect_eq "each 2 MiB request is one DMA entry" 16 "$whole"
+	else
+		check "base pages: the requests take at least one entry each" \
+			test "$entries" -ge 16
+	fi
+}

@@ -114,9 +114,49 @@ void *alloc_aligned(size_t len)
 }
 
 /* Map len bytes of P2P memory from an opened p2pmem/allocate file. */
+uint64_t p2p_map_unit(const char *path)
+{
+	char unit_path[4096];
+	uint64_t unit;
+
+	sibling_path(unit_path, sizeof(unit_path), path, "mmap_unit");
+	if (read_sysfs_u64(unit_path, &unit) || unit & (unit - 1))
+		return getpagesize();
+	return unit;
+}
+
+void *p2p_map_at(int fd, size_t len, uint64_t align)
+{
+	char *resv, *p;
+	size_t head;
+
+	if (align <= (uint64_t)getpagesize())
+		return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			    0);
+	/* Room for an aligned start, then the mapping on top of it. */
+	resv = mmap(NULL, len + align, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (resv == MAP_FAILED)
+		return MAP_FAILED;
+	head = -(uintptr_t)resv & (align - 1);
+	p = mmap(resv + head, len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, 0);
+	if (p == MAP_FAILED) {
+		int err = errno;
+
+		munmap(resv, len + align);
+		errno = err;
+		return MAP_FAILED;
+	}
+	if (head)
+		munmap(resv, head);
+	munmap(p + len, align - head);
+	return p;
+}
+
 void *p2p_map(int fd, const char *path, size_t len)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	void *p = p2p_map_at(fd, len, p2p_map_unit(path));
 
 	if (p == MAP_FAILED)
 		die("mmap %zu bytes of %s: %s", len, path, strerror(errno));

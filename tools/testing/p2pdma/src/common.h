@@ -37,6 +37,14 @@ void check_aligned(uint64_t val, const char *opt);
 
 int open_direct(const char *path, int flags);
 void *alloc_aligned(size_t len);
+/*
+ * Map a p2pmem/allocate file.  p2p_map() places the mapping at an address
+ * aligned to the provider's mmap_unit, so that the kernel can map it with
+ * huge entries, and dies on failure; p2p_map_at() aligns as asked and
+ * returns MAP_FAILED with errno set.
+ */
+uint64_t p2p_map_unit(const char *path);
+void *p2p_map_at(int fd, size_t len, uint64_t align);
 void *p2p_map(int fd, const char *path, size_t len);
 bool same_file(int fd1, int fd2);
 

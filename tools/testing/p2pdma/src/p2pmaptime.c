@@ -5,10 +5,15 @@
  *
  *   p2pmaptime ALLOCATE_FILE
  *
- * Maps every byte the sibling 'available' file reports, reads the first
- * and last byte, unmaps, and prints
+ * Maps as much of what the sibling 'available' file reports as whole
+ * mmap_unit (the unit in which mappings take memory from the pool) allow,
+ * at an address aligned to that unit so that the kernel can use huge
+ * entries, reads a byte of every page, unmaps, and prints
  *
- *   <bytes> <mmap ns> <munmap ns> <minor faults>
+ *   <bytes> <mmap ns> <munmap ns> <minor faults> <touch ns>
+ *
+ * The faults are those the reads took: one per page with base-page
+ * entries, one per huge entry otherwise.
  *
  * Under QEMU -icount shift=0,sleep=off the nanoseconds are guest
  * instructions (make bench).
@@ -45,11 +50,11 @@ static long minor_faults(void)
 
 int main(int argc, char **argv)
 {
-	uint64_t avail, t0, t1, t2;
+	uint64_t avail, unit, t0, t1, t2, t3;
+	size_t len, off, page = getpagesize();
 	char avail_path[4096];
 	volatile unsigned char *p;
 	long faults;
-	size_t len;
 	int fd;
 
 	prog_init(argv[0], usage_str);
@@ -58,7 +63,8 @@ int main(int argc, char **argv)
 	sibling_path(avail_path, sizeof(avail_path), argv[1], "available");
 	if (read_sysfs_u64(avail_path, &avail))
 		return 1;
-	len = avail & ~(uint64_t)(getpagesize() - 1);
+	unit = p2p_map_unit(argv[1]);
+	len = avail - avail % unit;
 	if (!len)
 		die("%s: no P2P memory available", argv[1]);
 	fd = open(argv[1], O_RDWR);
@@ -67,17 +73,18 @@ int main(int argc, char **argv)
 
 	faults = minor_faults();
 	t0 = now_ns();
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = p2p_map_at(fd, len, unit);
 	t1 = now_ns();
 	if (p == MAP_FAILED)
 		die("mmap of %zu bytes: %s", len, strerror(errno));
-	/* Touch both ends; what they hold is not this tool's business. */
-	(void)p[0];
-	(void)p[len - 1];
-	faults = minor_faults() - faults;
+	/* Touch every page; what they hold is not this tool's business. */
+	for (off = 0; off < len; off += page)
+		(void)p[off];
 	t2 = now_ns();
+	faults = minor_faults() - faults;
 	munmap((void *)p, len);
-	printf("%zu %" PRIu64 " %" PRIu64 " %ld\n", len, t1 - t0, now_ns() - t2,
-	       faults);
+	t3 = now_ns();
+	printf("%zu %" PRIu64 " %" PRIu64 " %ld %" PRIu64 "\n", len, t1 - t0,
+	       t3 - t2, faults, t2 - t1);
 	return 0;
 }

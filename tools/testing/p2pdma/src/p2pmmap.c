@@ -3,7 +3,9 @@
  * p2pmmap - edge and error cases of mmap() on a p2pmem/allocate file.
  *
  * Prints one TAP line per check and the plan at the end.  The sibling
- * 'size' and 'available' files give the provider's total and free bytes.
+ * 'size' and 'available' files give the provider's total and free bytes,
+ * 'mmap_unit' the unit in which a mapping takes memory from the pool: its
+ * length rounded up to whole units.
  *
  * Memory that user space lets go of (munmap(), a shrinking mremap(), exit)
  * must be back in 'available' when the system call returns, so every
@@ -32,6 +34,12 @@ static const char usage_str[] = "ALLOCATE_FILE";
 
 static unsigned int nr_tests, nr_failed;
 static char size_path[4096], avail_path[4096];
+static uint64_t unit;
+
+static uint64_t taken(uint64_t len)
+{
+	return (len + unit - 1) / unit * unit;
+}
 
 static __printf(2, 3) void tap(bool ok, const char *fmt, ...)
 {
@@ -157,9 +165,9 @@ static void check_good_map(int fd, long page)
 	}
 
 	during = sysfs_val(avail_path);
-	tap(before - during == len,
-	    "available drops by %d pages while mapped (%" PRIu64 " -> %" PRIu64
-	    ")",
+	tap(before - during == taken(len),
+	    "available drops by %d pages rounded up to the mmap unit while mapped (%" PRIu64
+	    " -> %" PRIu64 ")",
 	    MAP_PAGES, before, during);
 	tap(check_cpu_access(p, len),
 	    "pattern written through the mapping reads back");
@@ -172,6 +180,35 @@ static void check_good_map(int fd, long page)
 	    ")",
 	    before, after);
 	wait_available(before, &ms);
+}
+
+/*
+ * The kernel places a mapping of a unit or more at an address aligned to
+ * the unit (up to the largest page-table entry), so that huge entries can
+ * map it without any help from user space.
+ */
+static void check_placement(int fd, long page)
+{
+	uint64_t align = unit;
+	char *p;
+
+	if (unit <= (uint64_t)page) {
+		tap(true,
+		    "mappings are placed for huge entries # SKIP base pages");
+		return;
+	}
+	if (align > (1 << 30))
+		align = 1 << 30;
+	p = mmap(NULL, 2 * unit, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		tap(false, "placement: mmap of 2 units (%s)", err_name(errno));
+		return;
+	}
+	tap(!((uintptr_t)p % align),
+	    "a mapping of 2 units is placed at a multiple of %" PRIu64 " (%p)",
+	    align, p);
+	if (munmap(p, 2 * unit))
+		die("munmap: %s", strerror(errno));
 }
 
 /*
@@ -235,7 +272,8 @@ static void touch_pages(void *p, size_t len, long page, uint64_t val)
  * Map all that is available, touch every page, unmap, and map it all
  * again at once, CYCLES times: nothing may be missing right after munmap.
  */
-static void check_whole_pool_cycles(int fd, long page, uint64_t whole)
+static void check_whole_pool_cycles(int fd, long page, uint64_t whole,
+				    uint64_t free)
 {
 	unsigned int i, map_failed = 0, lagged = 0, ms;
 	unsigned long dirty = 0;
@@ -258,7 +296,7 @@ static void check_whole_pool_cycles(int fd, long page, uint64_t whole)
 				       i, whole, err_name(err),
 				       sysfs_val(avail_path));
 			/* Let the pages come back so the next cycle counts. */
-			wait_available(whole, &ms);
+			wait_available(free, &ms);
 			continue;
 		}
 		map_time += t;
@@ -270,10 +308,10 @@ static void check_whole_pool_cycles(int fd, long page, uint64_t whole)
 			die("munmap: %s", strerror(errno));
 		/* No wait: the next cycle maps again at once. */
 		avail = sysfs_val(avail_path);
-		if (avail != whole && !lagged++)
+		if (avail != free && !lagged++)
 			printf("# cycle %u: available %" PRIu64
 			       " when munmap returned, want %" PRIu64 "\n",
-			       i, avail, whole);
+			       i, avail, free);
 	}
 	printf("# %u cycles of %" PRIu64
 	       " bytes in %.2f s; mmap() %.1f ms on average, %.1f ms at most\n",
@@ -288,11 +326,11 @@ static void check_whole_pool_cycles(int fd, long page, uint64_t whole)
 	tap(!dirty,
 	    "every page of every new mapping reads as zeros (%lu pages did not)",
 	    dirty);
-	wait_available(whole, &ms);
+	wait_available(free, &ms);
 }
 
 /* A process that exits with the pool mapped gives all of it back. */
-static void check_child_exit(int fd, long page, uint64_t whole)
+static void check_child_exit(int fd, long page, uint64_t whole, uint64_t free)
 {
 	unsigned int ms;
 	uint64_t avail;
@@ -318,16 +356,16 @@ static void check_child_exit(int fd, long page, uint64_t whole)
 	tap(WIFEXITED(status) && !WEXITSTATUS(status),
 	    "a child maps the whole pool, touches it and exits (status %#x)",
 	    status);
-	tap(avail == whole,
+	tap(avail == free,
 	    "available is whole when wait() for the child returns (got %" PRIu64
 	    ", want %" PRIu64 ")",
-	    avail, whole);
+	    avail, free);
 	p = mmap(NULL, whole, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	tap(p != MAP_FAILED, "the parent then maps the whole pool (got %s)",
 	    err_name(p == MAP_FAILED ? errno : 0));
 	if (p != MAP_FAILED && munmap(p, whole))
 		die("munmap: %s", strerror(errno));
-	wait_available(whole, &ms);
+	wait_available(free, &ms);
 }
 
 /*
@@ -335,7 +373,7 @@ static void check_child_exit(int fd, long page, uint64_t whole)
  * various points: a mapping interrupted half way must leak nothing.  How
  * long the kill takes to reap is reported, not checked (TCG timing).
  */
-static void check_killed_while_mapping(int fd, uint64_t whole)
+static void check_killed_while_mapping(int fd, uint64_t whole, uint64_t free)
 {
 	unsigned int r, leaked = 0, ms;
 	double t, reap_max = 0;
@@ -365,12 +403,12 @@ static void check_killed_while_mapping(int fd, uint64_t whole)
 		if (t > reap_max)
 			reap_max = t;
 		avail = sysfs_val(avail_path);
-		if (avail != whole) {
+		if (avail != free) {
 			if (!leaked++)
 				printf("# round %u: available %" PRIu64
 				       " after the kill, want %" PRIu64 "\n",
-				       r, avail, whole);
-			wait_available(whole, &ms);
+				       r, avail, free);
+			wait_available(free, &ms);
 		}
 	}
 	printf("# SIGKILL to reaped: %.1f ms at most over %u rounds\n",
@@ -415,22 +453,24 @@ static void check_mremap_grow(int fd, long page)
 		}
 	}
 	during = sysfs_val(avail_path);
-	tap(pattern_mismatch(p, len, 0, seed) < 0 && before - during == len,
+	tap(pattern_mismatch(p, len, 0, seed) < 0 &&
+		    before - during == taken(len),
 	    "after the refused mremap the mapping keeps its data and size (available %" PRIu64
 	    ", want %" PRIu64 ")",
-	    during, before - len);
+	    during, before - taken(len));
 	if (munmap(p, len))
 		die("munmap: %s", strerror(errno));
 }
 
 /*
- * Splitting a mapping is allowed: each page goes back when its last
- * mapping goes, and the rest stays mapped with its data.
+ * Splitting a mapping is allowed: each unit goes back when the last
+ * mapping of any of its pages goes, and the rest stays mapped with its
+ * data.
  */
-static void check_partial_unmap(int fd, long page)
+static void check_partial_unmap(int fd)
 {
 	const uint64_t seed = 0x5911;
-	size_t len = 4 * page;
+	size_t len = 4 * unit;
 	uint64_t before, avail;
 	unsigned int ms;
 	char *p, *q;
@@ -438,39 +478,87 @@ static void check_partial_unmap(int fd, long page)
 	before = sysfs_val(avail_path);
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
-		tap(false, "partial unmap: mmap of 4 pages (%s)",
+		tap(false, "partial unmap: mmap of 4 units (%s)",
 		    err_name(errno));
 		return;
 	}
 	pattern_fill(p, len, 0, seed);
 
-	if (munmap(p + page, page))
+	if (munmap(p + unit, unit))
 		die("munmap: %s", strerror(errno));
 	avail = sysfs_val(avail_path);
-	tap(avail == before - 3 * page,
-	    "munmap of the 2nd page of 4 returns exactly that page (available %" PRIu64
+	tap(avail == before - 3 * unit,
+	    "munmap of the 2nd unit of 4 returns exactly that unit (available %" PRIu64
 	    ", want %" PRIu64 ")",
-	    avail, before - 3 * page);
+	    avail, before - 3 * unit);
 
-	q = mremap(p + 2 * page, 2 * page, page, 0);
+	q = mremap(p + 2 * unit, 2 * unit, unit, 0);
 	avail = sysfs_val(avail_path);
-	tap(q == p + 2 * page && avail == before - 2 * page,
-	    "mremap shrinking the last 2 pages to 1 returns exactly 1 page (%s, available %" PRIu64
+	tap(q == p + 2 * unit && avail == before - 2 * unit,
+	    "mremap shrinking the last 2 units to 1 returns exactly 1 unit (%s, available %" PRIu64
 	    ", want %" PRIu64 ")",
 	    q == MAP_FAILED ? err_name(errno) : "success", avail,
-	    before - 2 * page);
+	    before - 2 * unit);
 
-	tap(pattern_mismatch(p, page, 0, seed) < 0 &&
-		    pattern_mismatch(p + 2 * page, page, 2 * page, seed) < 0,
-	    "the pages still mapped keep their data");
+	tap(pattern_mismatch(p, unit, 0, seed) < 0 &&
+		    pattern_mismatch(p + 2 * unit, unit, 2 * unit, seed) < 0,
+	    "the units still mapped keep their data");
 
-	if (munmap(p, page) || munmap(p + 2 * page, 2 * page))
+	if (munmap(p, unit) || munmap(p + 2 * unit, unit))
 		die("munmap: %s", strerror(errno));
 	avail = sysfs_val(avail_path);
 	tap(avail == before,
 	    "available is back to %" PRIu64
 	    " once every piece is unmapped (got %" PRIu64 ")",
 	    before, avail);
+	wait_available(before, &ms);
+}
+
+/*
+ * A unit stays taken while any page of it is mapped, here by a child that
+ * inherited the mapping, and comes back with its last page.
+ */
+static void check_unit_kept_by_last_page(int fd, long page)
+{
+	uint64_t before, avail;
+	int status, sync[2];
+	unsigned int ms;
+	char *p, c;
+	pid_t pid;
+
+	before = sysfs_val(avail_path);
+	p = mmap(NULL, unit, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED || pipe(sync)) {
+		tap(false, "last page: mmap of a unit (%s)", err_name(errno));
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid) {
+		/* Keep only the last page, and hold it until told. */
+		munmap(p, unit - page);
+		p[unit - 1] = 1;
+		_exit(read(sync[0], &c, 1) == 1 ? 0 : 1);
+	}
+	if (munmap(p, unit))
+		die("munmap: %s", strerror(errno));
+	sleep_ms(POLL_MS);
+	avail = sysfs_val(avail_path);
+	tap(avail == before - unit,
+	    "a unit whose last page a child still maps stays taken (available %" PRIu64
+	    ", want %" PRIu64 ")",
+	    avail, before - unit);
+	if (write(sync[1], "x", 1) != 1 || waitpid(pid, &status, 0) != pid)
+		die("child: %s", strerror(errno));
+	avail = sysfs_val(avail_path);
+	tap(WIFEXITED(status) && !WEXITSTATUS(status) && avail == before,
+	    "and comes back when the child exits (available %" PRIu64
+	    ", want %" PRIu64 ")",
+	    avail, before);
+	close(sync[0]);
+	close(sync[1]);
 	wait_available(before, &ms);
 }
 
@@ -487,6 +575,7 @@ int main(int argc, char **argv)
 	sibling_path(size_path, sizeof(size_path), argv[1], "size");
 	sibling_path(avail_path, sizeof(avail_path), argv[1], "available");
 	page = sysconf(_SC_PAGESIZE);
+	unit = p2p_map_unit(argv[1]);
 
 	fd = open(argv[1], O_RDWR);
 	if (fd < 0)
@@ -494,18 +583,24 @@ int main(int argc, char **argv)
 	size = sysfs_val(size_path);
 	/* Let pages freed by earlier users come back first. */
 	avail = wait_available(size, &ms);
-	printf("# %s: size %" PRIu64 ", available %" PRIu64 "\n", argv[1], size,
-	       avail);
+	printf("# %s: size %" PRIu64 ", available %" PRIu64
+	       ", mmap unit %" PRIu64 "\n",
+	       argv[1], size, avail, unit);
 
 	check_bad_maps(fd, page, size);
 	check_good_map(fd, page);
 	check_fresh_map_is_zero(fd, page);
+	check_placement(fd, page);
 	check_mremap_grow(fd, page);
-	check_partial_unmap(fd, page);
-	/* The whole pool: what nvme keeps for its queues is not in it. */
-	check_whole_pool_cycles(fd, page, avail);
-	check_child_exit(fd, page, avail);
-	check_killed_while_mapping(fd, avail);
+	check_partial_unmap(fd);
+	check_unit_kept_by_last_page(fd, page);
+	/*
+	 * The whole pool: what nvme keeps for its queues is not in it, nor
+	 * is the rest of the unit its queues are in.
+	 */
+	check_whole_pool_cycles(fd, page, avail - avail % unit, avail);
+	check_child_exit(fd, page, avail - avail % unit, avail);
+	check_killed_while_mapping(fd, avail - avail % unit, avail);
 	close(fd);
 
 	printf("1..%u\n", nr_tests);

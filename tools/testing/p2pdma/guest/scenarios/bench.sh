@@ -70,6 +70,7 @@ if [ "$mode" != time ] && [ "$topo" = a ]; then
 		set -- $out
 		say "mmap/whole|$(($2 / ($1 >> 20)))|ns/MiB"
 		say "munmap/whole|$(($3 / ($1 >> 20)))|ns/MiB"
+		say "mmap/touch|$(($5 / ($1 >> 20)))|ns/MiB"
 		say "mmap/faults|$4|faults"
 		say "info/mmap-bytes|$1|"
 	else

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2ptestprov - a P2P memory provider of several GiB for the tests
+ *
+ * QEMU's ivshmem-plain device exposes its memory backend, RAM on the host,
+ * as BAR 2, as large as the backend (a power of two).  This module offers
+ * that BAR as P2P memory and publishes it, so that the tests have a
+ * provider whose BAR is large and aligned enough for 1 GiB folios, which
+ * no emulated NVMe CMB is.
+ *
+ * At probe it also says how much memory the struct pages of the BAR take:
+ * the distinct pages that back the memmap's virtual range (pages that the
+ * vmemmap optimisation of compound pages maps many times count once) plus
+ * the page tables of its base-page part.  make bench and the bigbar_1g
+ * scenario read that line.
+ */
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
+#include <linux/sched.h>
+#include <linux/xarray.h>
+#include <asm/pgtable.h>
+
+#define P2PTESTPROV_BAR 2
+
+/* Bytes of memory that back the struct pages of [@start_pfn, @end_pfn). */
+static int p2ptestprov_memmap_bytes(unsigned long start_pfn,
+				    unsigned long end_pfn, u64 *bytes)
+{
+	unsigned long va = (unsigned long)pfn_to_page(start_pfn);
+	unsigned long end = (unsigned long)pfn_to_page(end_pfn);
+	unsigned long table = ULONG_MAX;
+	struct xarray seen;
+	int ret = 0;
+
+	*bytes = 0;
+	xa_init(&seen);
+	while (va < end) {
+		unsigned int level;
+		unsigned long size, pfn;
+		pte_t *pte = lookup_address(va, &level);
+
+		if (!pte || !pte_present(*pte)) {
+			ret = -EFAULT;
+			break;
+		}
+		if (level == PG_LEVEL_4K) {
+			size = PAGE_SIZE;
+			pfn = pte_pfn(*pte);
+			/* A page-table page per PMD of base-page memmap. */
+			if (va >> PMD_SHIFT != table) {
+				table = va >> PMD_SHIFT;
+				*bytes += PAGE_SIZE;
+			}
+		} else if (level == PG_LEVEL_2M) {
+			size = PMD_SIZE;
+			pfn = pmd_pfn(*(pmd_t *)pte);
+		} else {
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		if (!xa_load(&seen, pfn)) {
+			ret = xa_err(xa_store(&seen, pfn, xa_mk_value(0),
+					      GFP_KERNEL));
+			if (ret)
+				break;
+			*bytes += size;
+		}
+		va = ALIGN_DOWN(va, size) + size;
+		cond_resched();
+	}
+	xa_destroy(&seen);
+	return ret;
+}
+
+static int p2ptestprov_probe(struct pci_dev *pdev,
+			     const struct pci_device_id *id)
+{
+	resource_size_t start = pci_resource_start(pdev, P2PTESTPROV_BAR);
+	resource_size_t len = pci_resource_len(pdev, P2PTESTPROV_BAR);
+	u64 memmap;
+	int ret;
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pci_p2pdma_add_resource(pdev, P2PTESTPROV_BAR, 0, 0);
+	if (ret)
+		return dev_err_probe(&pdev->dev, ret,
+				     "cannot offer BAR %d as P2P memory\n",
+				     P2PTESTPROV_BAR);
+	pci_p2pmem_publish(pdev, true);
+
+	ret = p2ptestprov_memmap_bytes(PHYS_PFN(start), PHYS_PFN(start + len),
+				       &memmap);
+	if (ret)
+		dev_warn(&pdev->dev, "cannot measure the memmap: %d\n", ret);
+	else
+		dev_info(&pdev->dev,
+			 "memmap of %llu MiB of BAR: %llu bytes, %llu per GiB\n",
+			 (u64)len >> 20, memmap, div64_u64(memmap << 30, len));
+	return 0;
+}
+
+static const struct pci_device_id p2ptestprov_ids[] = {
+	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1110) }, /* ivshmem */
+	{}
+};
+MODULE_DEVICE_TABLE(pci, p2ptestprov_ids);
+
+static struct pci_driver p2ptestprov_driver = {
+	.name = "p2ptestprov",
+	.id_table = p2ptestprov_ids,
+	.probe = p2ptestprov_probe,
+};
+module_pci_driver(p2ptestprov_driver);
+
+MODULE_DESCRIPTION("P2P memory provider on QEMU's ivshmem-plain, for tests");
+MODULE_LICENSE("GPL");

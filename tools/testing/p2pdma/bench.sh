@@ -23,7 +23,8 @@
 # results.csv and map.png.
 #
 # Two kinds of boot:
-#   counted  (logs r<round>-<kernel>-<topology>.log) QEMU with
+#   counted  (logs r<round>-<kernel>-<topology>[-base].log; -base: ours
+#            with pci_p2pdma.base_pages=1, on topology (f)) QEMU with
 #            -icount shift=0,sleep=off: the guest clock advances 1 ns per
 #            guest instruction executed and skips idle time, so every "ns"
 #            the guest measures is an instruction count, the same from one
@@ -37,6 +38,7 @@
 #            and the O_DIRECT copies, in wall-clock time, as information
 #            only: these figures follow the host's load.
 #            P2P_BENCH_TIME_ROUNDS (default: P2P_BENCH_ROUNDS; 0 drops them).
+# P2P_BENCH_TOPOLOGIES picks the counted topologies (default "a b c d f").
 #
 # Every kernel build and every QEMU boot holds /tmp/p2p-cpu.lock
 # (P2P_CPU_LOCK): on a 2-core machine two of them at once would measure each
@@ -50,6 +52,7 @@ here=$repo/tools/testing/p2pdma
 bench=$build/bench
 rounds=${P2P_BENCH_ROUNDS:-3}
 time_rounds=${P2P_BENCH_TIME_ROUNDS:-$rounds}
+topologies=${P2P_BENCH_TOPOLOGIES:-a b c d f}
 lock=${P2P_CPU_LOCK:-/tmp/p2p-cpu.lock}
 jobs=${P2P_JOBS:-2}
 cc=gcc
@@ -171,21 +174,30 @@ build_kernel() {	# kernel
 	say "$1: kernel built in $(lockinfo $(($(date +%s) - t0)))"
 }
 
-build_module() {	# kernel
+# out_of_tree_module KERNEL SRC_DIR NAME: build NAME.ko from the Kbuild and
+# NAME.c of SRC_DIR against KERNEL, in <bench>/NAME-KERNEL.
+out_of_tree_module() {
 	local tree obj mod
 	tree=$(tree_of "$1")
 	obj=$(obj_of "$1")
-	mod=$bench/mod-$1
+	mod=$bench/$3-$1
 	mkdir -p "$mod"
-	for f in Kbuild p2pbench.c; do
-		cmp -s "$here/bench/$f" "$mod/$f" || cp "$here/bench/$f" "$mod/$f"
+	for f in Kbuild "$3.c"; do
+		cmp -s "$2/$f" "$mod/$f" || cp "$2/$f" "$mod/$f"
 	done
 	if ! cpu make -s -C "$tree" O="$obj" M="$mod" CC="$cc" modules \
 			>"$mod/build.log" 2>&1; then
 		cat "$mod/build.log" >&2
-		die "$1: p2pbench.ko does not build"
+		die "$1: $3.ko does not build"
 	fi
-	say "$1: p2pbench.ko built"
+	say "$1: $3.ko built"
+}
+
+# The benchmark module, and the test provider of topology (f)'s large BAR,
+# which uses only the API both kernels share.
+build_module() {	# kernel
+	out_of_tree_module "$1" "$here/bench" p2pbench
+	out_of_tree_module "$1" "$here/provider" p2ptestprov
 }
 
 initramfs() {	# kernel
@@ -199,7 +211,8 @@ initramfs() {	# kernel
 	chmod +x "$root/init"
 	cp "$here/guest/tap.sh" "$here/guest/lib.sh" \
 		"$here/guest/scenarios/bench.sh" "$root/tests/"
-	cp "$bench/mod-$1/p2pbench.ko" "$root/modules/"
+	cp "$bench/p2pbench-$1/p2pbench.ko" "$bench/p2ptestprov-$1/p2ptestprov.ko" \
+		"$root/modules/"
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) \
 		>"$bench/initramfs-$1.cpio"
 }
@@ -245,13 +258,13 @@ accel_args() {
 	esac
 }
 
-boot() {	# kernel topology log mode
+boot() {	# kernel topology log mode [more kernel command line]
 	local k=$1 t=$2 log=$3 mode=$4 obj rc=0 t0 cmdline args
 	obj=$(obj_of "$k")
 	rm -f "$bench/disk0.img" "$bench/disk1.img"
 	truncate -s 64M "$bench/disk0.img" "$bench/disk1.img"
-	cmdline="console=ttyS0 panic=-1 oops=panic p2ptest=bench p2pbench=$t p2pbench_mode=$mode $(topo_cmdline "$t") $(topo_extra "$t")"
-	args="-machine q35 $(accel_args "$mode") -cpu qemu64 -smp 2 -m 2G"
+	cmdline="console=ttyS0 panic=-1 oops=panic p2ptest=bench p2pbench=$t p2pbench_mode=$mode $(topo_cmdline "$t") $(topo_extra "$t") ${5:-}"
+	args="-machine q35 $(accel_args "$mode") -cpu $(topo_cpu "$t") -smp 2 -m 2G"
 	args="$args -nographic -no-reboot -bios /usr/share/qemu/qboot.rom"
 	args="$args -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"
 	topo_args=$(P2P_BUILD=$bench p2p_topology "$t")
@@ -292,6 +305,13 @@ machine_info() {
 	} >"$bench/machine.txt"
 }
 
+# Is topology $1 among the counted ones (P2P_BENCH_TOPOLOGIES, all of
+# a b c d f by default; a subset for a quick look at some rows)?
+wanted() {
+	case " $topologies " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
 stage_run() {
 	# shellcheck source=tools/testing/p2pdma/topologies.sh
 	. "$here/topologies.sh"
@@ -313,14 +333,24 @@ stage_run() {
 		# the other.
 		if [ $((r % 2)) = 1 ]; then order="ours stock"; else order="stock ours"; fi
 		for t in a c; do
+			wanted "$t" || continue
 			for k in $order; do
 				boot "$k" "$t" "$bench/logs/r$r-$k-$t.log" count
 			done
 		done
 		# The host-bridge route exists only in ours.
 		for t in b d; do
+			wanted "$t" || continue
 			boot ours "$t" "$bench/logs/r$r-ours-$t.log" count
 		done
+		# The large BAR: ours in folios, stock, and ours with base
+		# pages, as stock has them.
+		wanted f || continue
+		for k in $order; do
+			boot "$k" f "$bench/logs/r$r-$k-f.log" count
+		done
+		boot ours f "$bench/logs/r$r-ours-f-base.log" count \
+			pci_p2pdma.base_pages=1
 	done
 	t1=$(date +%s)
 	say "$rounds counted rounds in $((t1 - t0)) s ($((waited - w0)) s waiting for the lock)"

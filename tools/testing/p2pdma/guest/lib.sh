@@ -215,7 +215,8 @@ expect_event() {
 # written out of it in 2 MiB requests are 16 requests.  With folios, each
 # is one folio: pinned as one, one bio segment, one entry.  The drives
 # must take 2 MiB per command (mdts=9); the block layer's default limit
-# is lower, so raise it to that.
+# is lower, so raise it to that.  Leaves the counts in DMA_CALLS and
+# DMA_ENTRIES (make bench reports them).
 dma_entries_per_request() {
 	local alloc=$1 prov=$2 unit=$3 q blk result bar_start bar_end p2p
 	local calls entries whole
@@ -246,6 +247,8 @@ dma_entries_per_request() {
 	calls=$(echo "$p2p" | grep -c .)
 	entries=$(echo "$p2p" | awk '{ n += $1 } END { print n + 0 }')
 	whole=$(echo "$p2p" | grep -c '^1 0x200000$')
+	DMA_CALLS=$calls
+	DMA_ENTRIES=$entries
 	echo "    # $calls dma_map_sg calls of P2P memory, $entries DMA entries, $whole of one 2 MiB entry"
 	expect_eq "16 P2P requests for 16 MiB each way in 2 MiB" 16 "$calls"
 	if [ "$unit" -gt 4096 ]; then

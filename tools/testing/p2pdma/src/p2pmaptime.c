@@ -3,10 +3,10 @@
  * p2pmaptime - how long mmap() and munmap() of a p2pmem/allocate file take
  * for the whole pool.
  *
- *   p2pmaptime ALLOCATE_FILE
+ *   p2pmaptime ALLOCATE_FILE [BYTES]
  *
- * Maps as much of what the sibling 'available' file reports as whole
- * mmap_unit (the unit in which mappings take memory from the pool) allow,
+ * Maps BYTES, or as much of what the sibling 'available' file reports, in
+ * whole mmap_unit (the unit in which mappings take memory from the pool),
  * at an address aligned to that unit so that the kernel can use huge
  * entries, reads a byte of every page, unmaps, and prints
  *
@@ -30,7 +30,7 @@
 
 #include "common.h"
 
-static const char usage_str[] = "ALLOCATE_FILE";
+static const char usage_str[] = "ALLOCATE_FILE [BYTES]";
 
 static uint64_t now_ns(void)
 {
@@ -50,7 +50,7 @@ static long minor_faults(void)
 
 int main(int argc, char **argv)
 {
-	uint64_t avail, unit, t0, t1, t2, t3;
+	uint64_t avail, want, unit, t0, t1, t2, t3;
 	size_t len, off, page = getpagesize();
 	char avail_path[4096];
 	volatile unsigned char *p;
@@ -58,12 +58,17 @@ int main(int argc, char **argv)
 	int fd;
 
 	prog_init(argv[0], usage_str);
-	if (argc != 2)
+	if (argc != 2 && argc != 3)
 		usage(NULL);
 	sibling_path(avail_path, sizeof(avail_path), argv[1], "available");
 	if (read_sysfs_u64(avail_path, &avail))
 		return 1;
 	unit = p2p_map_unit(argv[1]);
+	if (argc == 3) {
+		want = parse_size(argv[2], "BYTES");
+		if (want < avail)
+			avail = want;
+	}
 	len = avail - avail % unit;
 	if (!len)
 		die("%s: no P2P memory available", argv[1]);

@@ -26,7 +26,46 @@ say "meta|clocksource|$(cat /sys/devices/system/clocksource/clocksource0/current
 # instruction: ~1000 MHz, whatever the host's clock.
 say "meta|tsc|$(dmesg | sed -n 's/.*tsc: \(Detected [0-9.]* MHz\).*/\1/p' | head -n1)"
 
+# Topology (f): the large-BAR figures, from the p2ptestprov module on the
+# 4 GiB ivshmem BAR (1 GiB folios in ours, base pages with
+# pci_p2pdma.base_pages=1 and in stock): memmap, registration, mapping
+# 1 GiB of it and reading every page, DMA entries per 2 MiB request.
+large_bar() {
+	pre=big
+	grep -q 'pci_p2pdma.base_pages=1' /proc/cmdline && pre=big-base
+	iv=
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x1110 ] &&
+			iv=$(basename "$d")
+	done
+	if [ -z "$iv" ] || ! insmod /modules/p2ptestprov.ko; then
+		say "error|no ivshmem provider|"
+		return
+	fi
+	say "$pre/memmap|$(dmesg | sed -n 's/^.*p2ptestprov.* bytes, \([0-9]*\) per GiB$/\1/p')|bytes/GiB"
+	say "$pre/add-resource|$(dmesg | sed -n 's/^.*p2ptestprov.*pci_p2pdma_add_resource: \([0-9]*\) ns$/\1/p')|ns/call"
+	alloc=/sys/bus/pci/devices/$iv/p2pmem/allocate
+	if out=$(p2pmaptime "$alloc" 1G 2>&1); then
+		set -- $out
+		say "$pre/mmap|$(($2 / ($1 >> 20)))|ns/MiB"
+		say "$pre/touch|$(($5 / ($1 >> 20)))|ns/MiB"
+		say "$pre/munmap|$(($3 / ($1 >> 20)))|ns/MiB"
+		say "$pre/faults|$4|faults"
+	else
+		say "error|p2pmaptime: $out|"
+	fi
+	unit=$(cat "/sys/bus/pci/devices/$iv/p2pmem/mmap_unit" 2>/dev/null ||
+		echo 4096)
+	dma_entries_per_request "$alloc" "$iv" "$unit" >/dev/null
+	if [ "${DMA_CALLS:-0}" -gt 0 ]; then
+		say "$pre/dma-entries|$(awk "BEGIN { print $DMA_ENTRIES / $DMA_CALLS }")|entries/request"
+	else
+		say "error|no P2P request traced|"
+	fi
+}
+
 case "$mode/$topo" in
+*/f) tests= ;;
 time/a) tests=alloc route=bus cpus=2 ;;
 time/*) say "error|no timed workloads on topology '$topo'|"; exit 0 ;;
 */a) tests=map,alloc,frag,dist,find route=bus cpus=1 ;;
@@ -42,6 +81,14 @@ fi
 PROV=$(provider_bdf) || { say "error|no device with p2pmem/|"; exit 0; }
 PEER=$(other_nvme_bdf "$PROV")
 say "meta|pair|provider $PROV client $PEER"
+
+if [ "$topo" = f ]; then
+	PROV_BLK=$(nvme_blk_of "$PROV")
+	PEER_BLK=$(nvme_blk_of "$PEER")
+	large_bar
+	say "end||"
+	exit 0
+fi
 
 if insmod /modules/p2pbench.ko provider="$PROV" client="$PEER" \
 		tests="$tests" route="$route" alloc_cpus="$cpus"; then

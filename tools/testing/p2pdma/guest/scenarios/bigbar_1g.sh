@@ -50,7 +50,8 @@ if find_pair && IV=$(ivshmem_bdf); then
 		"$(cat "$IVMEM/size")"
 	unit=$(cat "$IVMEM/mmap_unit")
 	per_gib=$(dmesg | sed -n 's/^.*p2ptestprov.*memmap of 4096 MiB of BAR: [0-9]* bytes, \([0-9]*\) per GiB$/\1/p')
-	echo "    # memmap: ${per_gib:-?} bytes per GiB of BAR"
+	echo "    # memmap: ${per_gib:-?} bytes per GiB of BAR;" \
+		"$(dmesg | sed -n 's/^.*p2ptestprov.*\(pci_p2pdma_add_resource: [0-9]* ns\)$/\1/p')"
 	if grep -q 'pci_p2pdma.base_pages=1' /proc/cmdline; then
 		expect_dmesg "dmesg says why the BAR has a struct page per page" \
 			"a struct page per base page for BAR 2 at offset 0x0: pci_p2pdma.base_pages is set"

@@ -99,23 +99,10 @@ static int p2pmem_mmap(struct file *filp, struct kobject *kobj,
 }
 
 /*
- * The page-table entry that can map @len bytes of memory in folios of
- * 2^@folio_shift bytes: a PMD entry (user mappings use no larger, see
- * p2pdma-mmap.c), or 0 for base pages.
- */
-static unsigned long p2pmem_huge_size(size_t len, unsigned int folio_shift)
-{
-	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) &&
-	    folio_shift >= PMD_SHIFT && len >= PMD_SIZE)
-		return PMD_SIZE;
-	return 0;
-}
-
-/*
- * Place a mapping where huge entries can map it: the memory is aligned to
- * its folio size, so the address must be too.  As thp_get_unmapped_area()
- * does, ask for room for one more entry and align inside it.  A hint or
- * MAP_FIXED is left to the default.
+ * Place a mapping of huge folios where PMD entries can map it, as
+ * thp_get_unmapped_area() places anonymous memory: the pool hands out
+ * memory aligned to its folio size, and the file offset is 0.  Base pages
+ * need no particular address.
  */
 static unsigned long
 p2pmem_get_unmapped_area(struct file *filp, struct kobject *kobj,
@@ -124,16 +111,11 @@ p2pmem_get_unmapped_area(struct file *filp, struct kobject *kobj,
 			 unsigned long flags)
 {
 	struct pci_p2pdma *prov = p2pdma_of_kobj(kobj);
-	unsigned long huge =
-		p2pmem_huge_size(len, READ_ONCE(prov->folio_shift));
-	unsigned long ret;
 
-	if (huge && !addr && !(flags & MAP_FIXED) && len + huge > len) {
-		ret = mm_get_unmapped_area(current->mm, filp, 0, len + huge,
-					   pgoff, flags);
-		if (!IS_ERR_VALUE(ret))
-			return ALIGN(ret, huge);
-	}
+	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) &&
+	    READ_ONCE(prov->folio_shift) >= PMD_SHIFT)
+		return thp_get_unmapped_area_vmflags(filp, addr, len, pgoff,
+						     flags, 0);
 	return mm_get_unmapped_area(current->mm, filp, addr, len, pgoff, flags);
 }
 

@@ -303,14 +303,10 @@ static int p2pdma_check_range(struct pci_dev *pdev, int bar, size_t *size,
 			*size, offset, bar, &len);
 		return -EINVAL;
 	}
-	if (!PAGE_ALIGNED(pci_resource_start(pdev, bar) + offset) ||
-	    !PAGE_ALIGNED(*size)) {
-		pci_err(pdev,
-			"P2P memory: range at offset %#llx, %zu bytes, of BAR %d is not page aligned\n",
-			offset, *size, bar);
-		return -EINVAL;
-	}
-	/* memremap_pages() maps struct pages in units of this size. */
+	/*
+	 * memremap_pages() maps struct pages in units of this size, a
+	 * multiple of the page size.
+	 */
 	if (!IS_ALIGNED(pci_resource_start(pdev, bar) + offset,
 			memremap_compat_align()) ||
 	    !IS_ALIGNED(*size, memremap_compat_align())) {

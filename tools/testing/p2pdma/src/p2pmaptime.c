@@ -3,7 +3,7 @@
  * p2pmaptime - how long mmap() and munmap() of a p2pmem/allocate file take
  * for the whole pool.
  *
- *   p2pmaptime ALLOCATE_FILE [BYTES]
+ *   p2pmaptime [-r] ALLOCATE_FILE [BYTES]
  *
  * Maps BYTES, or as much of what the sibling 'available' file reports, in
  * whole mmap_unit (the unit in which mappings take memory from the pool),
@@ -13,7 +13,15 @@
  *   <bytes> <mmap ns> <munmap ns> <minor faults> <touch ns>
  *
  * The faults are those the reads took: one per page with base-page
- * entries, one per huge entry otherwise.
+ * entries, one per huge entry otherwise.  The reads also clear the memory
+ * (the kernel clears P2P memory at its first fault).  With -r it then maps
+ * and reads it all again, drops the page table entries with MADV_DONTNEED
+ * and reads every page once more, for the faults alone, and adds
+ *
+ *   <retouch ns> <minor faults of the retouch>
+ *
+ * A kernel whose mapping cannot fault pages in again (stock 6.12 inserts
+ * every page at mmap() and has no fault handler: SIGBUS) gets "0 -1".
  *
  * Under QEMU -icount shift=0,sleep=off the nanoseconds are guest
  * instructions (make bench).
@@ -21,6 +29,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -30,7 +41,7 @@
 
 #include "common.h"
 
-static const char usage_str[] = "ALLOCATE_FILE [BYTES]";
+static const char usage_str[] = "[-r] ALLOCATE_FILE [BYTES]";
 
 static uint64_t now_ns(void)
 {
@@ -38,6 +49,30 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static sigjmp_buf sigbus_jmp;
+
+static void sigbus_handler(int sig)
+{
+	(void)sig;
+	siglongjmp(sigbus_jmp, 1);
+}
+
+/* Read a byte of every page again: 0, or SIGBUS if a page cannot be. */
+static int retouch(volatile unsigned char *p, size_t len, size_t page)
+{
+	struct sigaction sa = { .sa_handler = sigbus_handler };
+	size_t off;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL))
+		die("sigaction: %s", strerror(errno));
+	if (sigsetjmp(sigbus_jmp, 1))
+		return SIGBUS;
+	for (off = 0; off < len; off += page)
+		(void)p[off];
+	return 0;
 }
 
 static long minor_faults(void)
@@ -48,16 +83,51 @@ static long minor_faults(void)
 	return ru.ru_minflt;
 }
 
+/*
+ * Map @len again, read it all (clearing it), drop the entries and read it
+ * once more: the nanoseconds and faults of that last read, -1 faults if the
+ * kernel cannot map the pages again.
+ */
+static void measure_retouch(int fd, size_t len, uint64_t unit, size_t page,
+			    uint64_t *ns, long *faults)
+{
+	volatile unsigned char *p;
+	uint64_t t0;
+	size_t off;
+
+	p = p2p_map_at(fd, len, unit);
+	if (p == MAP_FAILED)
+		die("mmap of %zu bytes again: %s", len, strerror(errno));
+	for (off = 0; off < len; off += page)
+		(void)p[off];
+	if (madvise((void *)p, len, MADV_DONTNEED))
+		die("madvise: %s", strerror(errno));
+	*faults = minor_faults();
+	t0 = now_ns();
+	if (retouch(p, len, page)) {
+		*faults = -1;
+		*ns = 0;
+	} else {
+		*ns = now_ns() - t0;
+		*faults = minor_faults() - *faults;
+	}
+	munmap((void *)p, len);
+}
+
 int main(int argc, char **argv)
 {
-	uint64_t avail, want, unit, t0, t1, t2, t3;
+	uint64_t avail, want, unit, t0, t1, t2, t3, again_ns;
 	size_t len, off, page = getpagesize();
 	char avail_path[4096];
 	volatile unsigned char *p;
-	long faults;
+	long faults, again_faults;
+	bool again;
 	int fd;
 
 	prog_init(argv[0], usage_str);
+	again = argc > 1 && !strcmp(argv[1], "-r");
+	argc -= again;
+	argv += again;
 	if (argc != 2 && argc != 3)
 		usage(NULL);
 	sibling_path(avail_path, sizeof(avail_path), argv[1], "available");
@@ -89,7 +159,12 @@ int main(int argc, char **argv)
 	faults = minor_faults() - faults;
 	munmap((void *)p, len);
 	t3 = now_ns();
-	printf("%zu %" PRIu64 " %" PRIu64 " %ld %" PRIu64 "\n", len, t1 - t0,
+	printf("%zu %" PRIu64 " %" PRIu64 " %ld %" PRIu64, len, t1 - t0,
 	       t3 - t2, faults, t2 - t1);
+	if (again) {
+		measure_retouch(fd, len, unit, page, &again_ns, &again_faults);
+		printf(" %" PRIu64 " %ld", again_ns, again_faults);
+	}
+	printf("\n");
 	return 0;
 }

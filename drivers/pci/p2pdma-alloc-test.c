@@ -659,22 +659,30 @@ struct p2pdma_order_case {
 	const char *name;
 	phys_addr_t start;
 	size_t size;
-	bool base;
+	unsigned int max_order;
 	unsigned int order;
 };
 
+#define ANY_ORDER UINT_MAX
+
 static const struct p2pdma_order_case p2pdma_order_cases[] = {
-	{ "2 MiB aligned: 2 MiB folios", SZ_1G + SZ_2M, SZ_4M, false,
+	{ "2 MiB aligned: 2 MiB folios", SZ_1G + SZ_2M, SZ_4M, ANY_ORDER,
 	  PMD_ORDER },
-	{ "base pages asked for", SZ_1G, SZ_4M, true, 0 },
-	{ "start not 2 MiB aligned", SZ_1G + SZ_64K, SZ_4M, false, 0 },
-	{ "size not 2 MiB aligned", SZ_1G, SZ_4M + SZ_64K, false, 0 },
+	{ "base pages asked for", SZ_1G, SZ_4M, 0, 0 },
+	{ "folios smaller than 2 MiB asked for", SZ_1G, SZ_4M, PMD_ORDER - 1,
+	  0 },
+	{ "start not 2 MiB aligned", SZ_1G + SZ_64K, SZ_4M, ANY_ORDER, 0 },
+	{ "size not 2 MiB aligned", SZ_1G, SZ_4M + SZ_64K, ANY_ORDER, 0 },
 	{ "1 GiB aligned, fewer than four 1 GiB folios", SZ_1G, 3UL * SZ_1G,
-	  false, PMD_ORDER },
+	  ANY_ORDER, PMD_ORDER },
 	{ "1 GiB aligned, four 1 GiB folios", SZ_1G,
-	  (size_t)P2PDMA_MIN_PUD_FOLIOS << 30, false, PUD_ORDER },
+	  (size_t)P2PDMA_MIN_PUD_FOLIOS << 30, ANY_ORDER, PUD_ORDER },
+	{ "four 1 GiB folios, at most 2 MiB asked for", SZ_1G,
+	  (size_t)P2PDMA_MIN_PUD_FOLIOS << 30, PMD_ORDER, PMD_ORDER },
+	{ "four 1 GiB folios, at most 512 MiB asked for", SZ_1G,
+	  (size_t)P2PDMA_MIN_PUD_FOLIOS << 30, PUD_ORDER - 1, PMD_ORDER },
 	{ "four 1 GiB folios, start 2 MiB aligned", SZ_1G + SZ_2M,
-	  (size_t)P2PDMA_MIN_PUD_FOLIOS << 30, false, PMD_ORDER },
+	  (size_t)P2PDMA_MIN_PUD_FOLIOS << 30, ANY_ORDER, PMD_ORDER },
 };
 
 static void p2pdma_order_case_desc(const struct p2pdma_order_case *c,
@@ -703,7 +711,8 @@ static void p2pdma_test_folio_order(struct kunit *test)
 	if (!IS_ENABLED(CONFIG_ARCH_WANT_OPTIMIZE_DAX_VMEMMAP))
 		want = 0;
 	KUNIT_EXPECT_EQ(test,
-			p2pdma_folio_order(c->start, c->size, c->base, &why),
+			p2pdma_folio_order(c->start, c->size, c->max_order,
+					   &why),
 			want);
 	if (want)
 		KUNIT_EXPECT_NULL(test, why);
@@ -748,6 +757,60 @@ static void p2pdma_test_folios(struct kunit *test)
 	percpu_ref_put(&prov->users);
 }
 
+/*
+ * A provider can limit the folio size of each range: the pool then mixes
+ * folio sizes, and user mappings still take units of the largest.
+ */
+static void p2pdma_test_max_folio(struct kunit *test)
+{
+	struct pci_dev *pdev = p2pdma_test_ep(test, &one_ep_topo, "ep");
+	struct pci_p2pdma *prov;
+	void *whole, *unit;
+
+	if (!IS_ENABLED(CONFIG_ARCH_WANT_OPTIMIZE_DAX_VMEMMAP))
+		kunit_skip(test,
+			   "no compound device pages on this architecture");
+	/* Less than a page is refused, and leaves no trace. */
+	KUNIT_EXPECT_EQ(test,
+			pci_p2pdma_add_resource_max_folio(pdev, 0, SZ_4M, 0,
+							  PAGE_SIZE / 2),
+			-EINVAL);
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(pdev->p2pdma));
+	KUNIT_EXPECT_FALSE(test, p2pdma_test_has_group(pdev));
+
+	/* A limit that is not a folio size rounds down to one: a page... */
+	KUNIT_ASSERT_EQ(test,
+			pci_p2pdma_add_resource_max_folio(pdev, 0, SZ_4M, 0,
+							  PMD_SIZE - PAGE_SIZE),
+			0);
+	prov = rcu_dereference_protected(pdev->p2pdma, 1);
+	KUNIT_EXPECT_EQ(test, prov->folio_shift, PAGE_SHIFT);
+	/* ... and a PMD, where the range allows no more anyway. */
+	KUNIT_ASSERT_EQ(test,
+			pci_p2pdma_add_resource_max_folio(pdev, 0, SZ_4M, SZ_4M,
+							  PMD_SIZE + PAGE_SIZE),
+			0);
+	KUNIT_EXPECT_EQ(test, prov->folio_shift, PMD_SHIFT);
+
+	/* Two ranges of 4 MiB: one allocation of 4 MiB fills either. */
+	KUNIT_ASSERT_NOT_NULL(test, p2pdma_get_live(pdev, 2));
+	whole = p2pdma_pool_alloc_aligned(prov, SZ_4M, SZ_2M);
+	unit = p2pdma_pool_alloc_aligned(prov, SZ_2M, SZ_2M);
+	if (whole && unit) {
+		KUNIT_EXPECT_EQ(test,
+				folio_order(virt_to_folio(whole)) +
+					folio_order(virt_to_folio(unit)),
+				PMD_ORDER);
+	} else {
+		KUNIT_FAIL(test, "two ranges of 4 MiB give no 4 MiB and 2 MiB");
+	}
+	if (whole)
+		gen_pool_free(prov->pool, (unsigned long)whole, SZ_4M);
+	if (unit)
+		gen_pool_free(prov->pool, (unsigned long)unit, SZ_2M);
+	percpu_ref_put_many(&prov->users, 2);
+}
+
 static struct kunit_case p2pdma_provider_test_cases[] = {
 	KUNIT_CASE_PARAM(p2pdma_test_add_rejects, p2pdma_reject_gen_params),
 	KUNIT_CASE(p2pdma_test_add_whole_bar),
@@ -755,6 +818,7 @@ static struct kunit_case p2pdma_provider_test_cases[] = {
 	KUNIT_CASE(p2pdma_test_add_two_ranges),
 	KUNIT_CASE_PARAM(p2pdma_test_folio_order, p2pdma_order_gen_params),
 	KUNIT_CASE(p2pdma_test_folios),
+	KUNIT_CASE(p2pdma_test_max_folio),
 	KUNIT_CASE(p2pdma_test_alloc_and_free),
 	KUNIT_CASE(p2pdma_test_sgl),
 	KUNIT_CASE(p2pdma_test_publish_find),

@@ -322,33 +322,34 @@ static int p2pdma_check_range(struct pci_dev *pdev, int bar, size_t *size,
  * p2pdma_folio_order - the folio order of a range
  * @start: CPU physical address of the range
  * @size: its length in bytes
- * @base: base pages were asked for
+ * @max_order: the largest order the provider accepts
  * @why: set to the reason when the answer is 0, else left alone
  *
- * The largest order that the range's alignment allows and that page tables
- * map with one entry, so that user mappings can be huge, and that the
- * vmemmap optimisation for compound device pages shrinks to two pages of
- * struct pages a folio.
+ * The largest order up to @max_order that the range's alignment allows and
+ * that page tables map with one entry, so that user mappings can be huge,
+ * and that the vmemmap optimisation for compound device pages shrinks to
+ * two pages of struct pages a folio.
  *
  * Return: the order, 0 for base pages.
  */
 VISIBLE_IF_KUNIT unsigned int p2pdma_folio_order(phys_addr_t start, size_t size,
-						 bool base, const char **why)
+						 unsigned int max_order,
+						 const char **why)
 {
-	if (base) {
-		*why = "pci_p2pdma.base_pages is set";
-		return 0;
-	}
 	if (!IS_ENABLED(CONFIG_ARCH_WANT_OPTIMIZE_DAX_VMEMMAP)) {
 		*why = "the architecture has no compact struct pages for device folios";
 		return 0;
 	}
 #ifdef CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD
-	if (arch_vmap_pud_supported(PAGE_KERNEL) &&
+	if (max_order >= PUD_ORDER && arch_vmap_pud_supported(PAGE_KERNEL) &&
 	    IS_ALIGNED(start | size, PUD_SIZE) &&
 	    size >= P2PDMA_MIN_PUD_FOLIOS * PUD_SIZE)
 		return PUD_ORDER;
 #endif
+	if (max_order < PMD_ORDER) {
+		*why = "the provider asked for folios smaller than a huge page";
+		return 0;
+	}
 	if (IS_ALIGNED(start | size, PMD_SIZE))
 		return PMD_ORDER;
 	*why = "the range is not aligned to the size of a huge page";
@@ -356,7 +357,7 @@ VISIBLE_IF_KUNIT unsigned int p2pdma_folio_order(phys_addr_t start, size_t size,
 }
 
 static int p2pdma_add_range(struct pci_p2pdma *prov, int bar, size_t size,
-			    u64 offset)
+			    u64 offset, unsigned int max_order)
 {
 	struct pci_dev *pdev = prov->pdev;
 	resource_size_t bar_start = pci_resource_start(pdev, bar);
@@ -378,8 +379,13 @@ static int p2pdma_add_range(struct pci_p2pdma *prov, int bar, size_t size,
 	range->pgmap.nr_range = 1;
 	range->pgmap.range.start = bar_start + offset;
 	range->pgmap.range.end = range->pgmap.range.start + size - 1;
-	order = p2pdma_folio_order(range->pgmap.range.start, size,
-				   READ_ONCE(base_pages), &why);
+	if (READ_ONCE(base_pages)) {
+		order = 0;
+		why = "pci_p2pdma.base_pages is set";
+	} else {
+		order = p2pdma_folio_order(range->pgmap.range.start, size,
+					   max_order, &why);
+	}
 	range->pgmap.vmemmap_shift = order;
 
 	addr = memremap_pages(&range->pgmap, node);
@@ -422,29 +428,39 @@ static int p2pdma_add_range(struct pci_p2pdma *prov, int bar, size_t size,
 }
 
 /**
- * pci_p2pdma_add_resource - offer part of a BAR as P2P memory
+ * pci_p2pdma_add_resource_max_folio - offer part of a BAR, in limited folios
  * @pdev: the provider
  * @bar: index of a memory BAR
  * @size: bytes to offer; 0 offers the rest of the BAR from @offset
  * @offset: where the range starts within the BAR
+ * @max_folio: the largest folio the range may be made of, in bytes,
+ *	rounded down to %PUD_SIZE, %PMD_SIZE or %PAGE_SIZE: %PAGE_SIZE for a
+ *	struct page per base page, %PMD_SIZE for no folio larger than a PMD
+ *	(2 MiB on x86-64), %SIZE_MAX for the largest the range allows
  *
- * The range gets struct pages and joins the provider's allocator.  A device
- * may offer several ranges, from one BAR or several.  Everything is undone
- * when the provider's driver unbinds.  The memory is not offered to other
- * drivers until pci_p2pmem_publish().
+ * As pci_p2pdma_add_resource(), for a provider that wants to limit the
+ * folio size.  A user mapping takes whole folios from the pool, so a small
+ * BAR whose memory is mostly used by its own driver may prefer base pages
+ * to lending out 2 MiB for each mmap() of p2pmem/allocate; a larger folio
+ * saves memory for struct pages and page faults.  The range gets the
+ * largest folios that its alignment and @max_folio allow.
  *
- * Return: 0 on success; -EINVAL for a BAR that is not memory or a range that
- * is outside the BAR or not aligned to memremap_compat_align() (2 MiB on
- * x86-64), with nothing changed; another negative errno if the pages cannot
- * be set up.
+ * Return: as pci_p2pdma_add_resource(); -EINVAL also when @max_folio is
+ * smaller than a page, with nothing changed.
  */
-int pci_p2pdma_add_resource(struct pci_dev *pdev, int bar, size_t size,
-			    u64 offset)
+int pci_p2pdma_add_resource_max_folio(struct pci_dev *pdev, int bar,
+				      size_t size, u64 offset, size_t max_folio)
 {
 	struct pci_p2pdma *prov;
 	bool created = false;
 	int ret;
 
+	if (max_folio < PAGE_SIZE) {
+		pci_err(pdev,
+			"P2P memory: a folio of %zu bytes is smaller than a page\n",
+			max_folio);
+		return -EINVAL;
+	}
 	ret = p2pdma_check_range(pdev, bar, &size, offset);
 	if (ret)
 		return ret;
@@ -461,7 +477,8 @@ int pci_p2pdma_add_resource(struct pci_dev *pdev, int bar, size_t size,
 		created = true;
 	}
 
-	ret = p2pdma_add_range(prov, bar, size, offset);
+	ret = p2pdma_add_range(prov, bar, size, offset,
+			       ilog2(max_folio) - PAGE_SHIFT);
 	if (ret) {
 		if (created)
 			devm_release_action(&pdev->dev, p2pdma_teardown, pdev);
@@ -471,6 +488,33 @@ int pci_p2pdma_add_resource(struct pci_dev *pdev, int bar, size_t size,
 out:
 	mutex_unlock(&p2pdma_setup_lock);
 	return ret;
+}
+EXPORT_SYMBOL_GPL(pci_p2pdma_add_resource_max_folio);
+
+/**
+ * pci_p2pdma_add_resource - offer part of a BAR as P2P memory
+ * @pdev: the provider
+ * @bar: index of a memory BAR
+ * @size: bytes to offer; 0 offers the rest of the BAR from @offset
+ * @offset: where the range starts within the BAR
+ *
+ * The range gets struct pages and joins the provider's allocator.  A device
+ * may offer several ranges, from one BAR or several.  Everything is undone
+ * when the provider's driver unbinds.  The memory is not offered to other
+ * drivers until pci_p2pmem_publish().  The pages are grouped in the largest
+ * folios the range's alignment allows (see
+ * pci_p2pdma_add_resource_max_folio() to limit them).
+ *
+ * Return: 0 on success; -EINVAL for a BAR that is not memory or a range that
+ * is outside the BAR or not aligned to memremap_compat_align() (2 MiB on
+ * x86-64), with nothing changed; another negative errno if the pages cannot
+ * be set up.
+ */
+int pci_p2pdma_add_resource(struct pci_dev *pdev, int bar, size_t size,
+			    u64 offset)
+{
+	return pci_p2pdma_add_resource_max_folio(pdev, bar, size, offset,
+						 SIZE_MAX);
 }
 EXPORT_SYMBOL_GPL(pci_p2pdma_add_resource);
 

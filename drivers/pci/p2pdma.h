@@ -158,8 +158,8 @@ void *p2pdma_pool_alloc_aligned(struct pci_p2pdma *prov, size_t size,
 				size_t align);
 void p2pdma_user_page_free(struct page *page);
 #if IS_ENABLED(CONFIG_KUNIT)
-unsigned int p2pdma_folio_order(phys_addr_t start, size_t size, bool base,
-				const char **why);
+unsigned int p2pdma_folio_order(phys_addr_t start, size_t size,
+				unsigned int max_order, const char **why);
 #endif
 
 #endif /* _DRIVERS_PCI_P2PDMA_H */

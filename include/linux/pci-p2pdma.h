@@ -22,6 +22,9 @@ struct scatterlist;
 #ifdef CONFIG_PCI_P2PDMA
 int pci_p2pdma_add_resource(struct pci_dev *pdev, int bar, size_t size,
 			    u64 offset);
+int pci_p2pdma_add_resource_max_folio(struct pci_dev *pdev, int bar,
+				      size_t size, u64 offset,
+				      size_t max_folio);
 int pci_p2pdma_distance_many(struct pci_dev *provider, struct device **clients,
 			     int num_clients, bool verbose);
 bool pci_has_p2pmem(struct pci_dev *pdev);
@@ -40,6 +43,14 @@ ssize_t pci_p2pdma_enable_show(char *page, struct pci_dev *p2p_dev,
 #else /* CONFIG_PCI_P2PDMA */
 static inline int pci_p2pdma_add_resource(struct pci_dev *pdev, int bar,
 					  size_t size, u64 offset)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int pci_p2pdma_add_resource_max_folio(struct pci_dev *pdev,
+						    int bar, size_t size,
+						    u64 offset,
+						    size_t max_folio)
 {
 	return -EOPNOTSUPP;
 }

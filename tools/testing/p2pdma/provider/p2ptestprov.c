@@ -13,6 +13,10 @@
  * vmemmap optimisation of compound pages maps many times count once) plus
  * the page tables of its base-page part, and how long registration took.
  * The bigbar_1g scenario reads those lines.
+ *
+ * With base_mib=N the first N MiB of the BAR are offered as a second range
+ * with a struct page per page (pci_p2pdma_add_resource_max_folio()), so
+ * that the pool mixes folio sizes.
  */
 #include <linux/ktime.h>
 #include <linux/module.h>
@@ -23,6 +27,20 @@
 #include <asm/pgtable.h>
 
 #define P2PTESTPROV_BAR 2
+
+#ifndef P2PTESTPROV_HAVE_MAX_FOLIO
+/* Stock 6.12, for make bench: every range in base pages anyway. */
+static int pci_p2pdma_add_resource_max_folio(struct pci_dev *pdev, int bar,
+					     size_t size, u64 offset,
+					     size_t max_folio)
+{
+	return pci_p2pdma_add_resource(pdev, bar, size, offset);
+}
+#endif
+
+static unsigned int base_mib;
+module_param(base_mib, uint, 0444);
+MODULE_PARM_DESC(base_mib, "MiB at the start of the BAR in base pages");
 
 /* Bytes of memory that back the struct pages of [@start_pfn, @end_pfn). */
 static int p2ptestprov_memmap_bytes(unsigned long start_pfn,
@@ -74,6 +92,26 @@ static int p2ptestprov_memmap_bytes(unsigned long start_pfn,
 	return ret;
 }
 
+/*
+ * The folio range goes first: the pool tries the range added last first,
+ * so small mappings come from the base-page range while it has room.
+ */
+static int p2ptestprov_add(struct pci_dev *pdev, u64 base)
+{
+	int ret = 0;
+
+	if (base < pci_resource_len(pdev, P2PTESTPROV_BAR))
+		ret = pci_p2pdma_add_resource(pdev, P2PTESTPROV_BAR, 0, base);
+	if (!ret && base)
+		ret = pci_p2pdma_add_resource_max_folio(pdev, P2PTESTPROV_BAR,
+							base, 0, PAGE_SIZE);
+	if (ret)
+		return dev_err_probe(&pdev->dev, ret,
+				     "cannot offer BAR %d as P2P memory\n",
+				     P2PTESTPROV_BAR);
+	return 0;
+}
+
 static int p2ptestprov_probe(struct pci_dev *pdev,
 			     const struct pci_device_id *id)
 {
@@ -86,12 +124,10 @@ static int p2ptestprov_probe(struct pci_dev *pdev,
 	if (ret)
 		return ret;
 	t0 = ktime_get_ns();
-	ret = pci_p2pdma_add_resource(pdev, P2PTESTPROV_BAR, 0, 0);
+	ret = p2ptestprov_add(pdev, (u64)base_mib << 20);
 	t1 = ktime_get_ns();
 	if (ret)
-		return dev_err_probe(&pdev->dev, ret,
-				     "cannot offer BAR %d as P2P memory\n",
-				     P2PTESTPROV_BAR);
+		return ret;
 	pci_p2pmem_publish(pdev, true);
 	dev_info(&pdev->dev, "pci_p2pdma_add_resource: %llu ns\n", t1 - t0);
 

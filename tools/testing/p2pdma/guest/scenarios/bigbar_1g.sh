@@ -104,5 +104,36 @@ if find_pair && IV=$(ivshmem_bdf); then
 		test "$rc" -ne 0
 	expect_eq "the CMB still copies" verified \
 		"$(copy_result p2pcopy -s "$PEER_BLK" -d "$PROV_BLK" -m "$ALLOC" -n 4M)"
+
+	# One pool, two folio sizes: the provider asks for base pages for
+	# the first 2 MiB of the BAR (added last, so tried first) and gets
+	# 2 MiB folios for the rest.  A mapping is made of one range's
+	# folios, and gives all of them back.
+	if ! grep -q 'pci_p2pdma.base_pages=1' /proc/cmdline; then
+		check "p2ptestprov loads with base_mib=2" \
+			insmod /modules/p2ptestprov.ko base_mib=2
+		expect_dmesg "dmesg says the provider asked for base pages" \
+			"a struct page per base page for BAR 2 at offset 0x0: the provider asked for folios smaller than a huge page"
+		expect_eq "the mmap unit is the largest folio" 2097152 \
+			"$(cat "$IVMEM/mmap_unit")"
+		set -- $(p2pmaptime -r "$IVMEM/allocate" 2097152)
+		check "2 MiB of the base-page range: a fault per page (${4:-?})" \
+			test "${4:-0}" -ge 512
+		check "and again after MADV_DONTNEED (${7:-?})" \
+			test "${7:--1}" -ge 512
+		expect_eq "all of it is back after munmap()" 4294967296 \
+			"$(cat "$IVMEM/available")"
+		set -- $(p2pmaptime -r "$IVMEM/allocate" 4194304)
+		check "4 MiB of the folio range: a fault per 2 MiB (${4:-?})" \
+			test "${4:-999}" -le 64
+		check "and again after MADV_DONTNEED (${7:-?})" \
+			test "${7:--1}" -ge 0 -a "${7:-999}" -le 64
+		expect_eq "O_DIRECT copy through the base-page range" verified \
+			"$(copy_result p2pcopy -s "$PEER_BLK" -d "$PROV_BLK" \
+				-m "$IVMEM/allocate" -n 8M -b 2M)"
+		expect_eq "all of the pool is back after the copy" 4294967296 \
+			"$(cat "$IVMEM/available")"
+		check "p2ptestprov unloads" rmmod p2ptestprov
+	fi
 fi
 tap_end

@@ -16,6 +16,15 @@
  * O_DIRECT request still uses goes back to the pool, through
  * p2pdma_user_page_free(), only once that request is done.
  *
+ * A mapping reads as zeros where it was never written, whatever an earlier
+ * user left in the BAR.  The memory is cleared at the first fault on it,
+ * in units of a folio or a PMD (2 MiB on x86-64), whichever is smaller,
+ * not at mmap(): clearing a BAR of many GiB through an uncached mapping
+ * takes seconds to minutes, which mmap() would pay up front even for
+ * memory never touched, and a fault pays it for the entry it maps.  A unit
+ * is cleared once; a later fault on it (after MADV_DONTNEED, or in a
+ * child) finds what was written there.
+ *
  * A folio stays with the mapping while any VMA covers part of it: fork(),
  * mremap() and a split share the mapping, and munmap() gives back each
  * folio that no VMA covers any more.  To find those VMAs, the mapping's
@@ -31,10 +40,10 @@
 #include <linux/io.h>
 #include <linux/kref.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/pagemap.h>
 #include <linux/pfn_t.h>
 #include <linux/rwsem.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "p2pdma.h"
@@ -46,9 +55,15 @@
  * @revoked: the provider is going away: faults get SIGBUS
  * @node: entry in &pci_p2pdma.user_maps while it holds folios
  * @pfn: first page frame, also the file offset of its VMAs, in pages
+ * @kaddr: the kernel's address of the memory
+ * @len: bytes the mapping can reach, its length at mmap() (it cannot grow)
  * @nr_folios: folios taken from the pool
  * @folio_shift: log2 of the size in bytes of its folios, which are all the
  *	size of the first (one range's memory)
+ * @clear_shift: log2 of the size in bytes of the unit in which the memory
+ *	is cleared, a folio or a PMD, whichever is smaller
+ * @clear_lock: serialises clearing, so that a unit is cleared once
+ * @cleared: bitmap of the units cleared, in @held's storage
  * @held: bitmap of the folios not yet given back
  */
 struct p2pdma_user_map {
@@ -57,8 +72,13 @@ struct p2pdma_user_map {
 	bool revoked;
 	struct list_head node;
 	unsigned long pfn;
+	void *kaddr;
+	size_t len;
 	unsigned long nr_folios;
 	unsigned int folio_shift;
+	unsigned int clear_shift;
+	struct mutex clear_lock; /* a unit is cleared once */
+	unsigned long *cleared;
 	unsigned long held[];
 };
 
@@ -69,25 +89,63 @@ struct p2pdma_user_map {
 static DEFINE_MUTEX(p2pdma_user_maps_lock);
 
 /*
- * Bytes cleared between two chances to reschedule or to give up for a
- * killed process: clearing a large BAR takes long (the CPU writes every
- * byte of it through an uncached mapping).
+ * Bytes cleared between two chances to reschedule: the CPU writes every
+ * byte through an uncached mapping.
  */
 #define P2PDMA_CLEAR_CHUNK SZ_256K
 
-static int p2pdma_clear(void *kaddr, size_t len)
+static void p2pdma_clear(void *kaddr, size_t len)
 {
+	void __iomem *mem = (void __iomem __force *)kaddr;
 	size_t done, n;
 
 	for (done = 0; done < len; done += n) {
 		cond_resched();
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		n = min_t(size_t, len - done, P2PDMA_CLEAR_CHUNK);
-		/* Device memory: clear it with the I/O accessor. */
-		memset_io((void __iomem __force *)(kaddr + done), 0, n);
+		n = min(len - done, P2PDMA_CLEAR_CHUNK);
+		/* Device memory: the I/O accessor clears it. */
+		memset_io(mem + done, 0, n);
 	}
-	return 0;
+	/*
+	 * The writes are posted.  A peer's DMA into the BAR takes another
+	 * path and could arrive first, to be overwritten by zeros; a read
+	 * behind them on the same path completes only once they have landed
+	 * (PCIe r6.0 sec 2.4.1: a non-posted request does not pass a posted
+	 * one).
+	 */
+	readb(mem + len - 1);
+}
+
+/* Clear unit @i of @map, as far as the mapping reaches. */
+static void p2pdma_user_map_clear_unit(struct p2pdma_user_map *map,
+				       unsigned long i)
+{
+	size_t unit = 1UL << map->clear_shift;
+	size_t off = i * unit;
+
+	p2pdma_clear(map->kaddr + off, min(unit, map->len - off));
+}
+
+/* Clear what is not cleared yet of @nr pages of @map from @pfn on. */
+static void p2pdma_user_map_clear(struct p2pdma_user_map *map,
+				  unsigned long pfn, unsigned long nr)
+{
+	unsigned int unit_order = map->clear_shift - PAGE_SHIFT;
+	unsigned long i = (pfn - map->pfn) >> unit_order;
+	unsigned long last = (pfn - map->pfn + nr - 1) >> unit_order;
+
+	for (; i <= last; i++) {
+		/* Pairs with the barrier before set_bit() below. */
+		if (test_bit_acquire(i, map->cleared))
+			continue;
+		mutex_lock(&map->clear_lock);
+		if (!test_bit(i, map->cleared)) {
+			p2pdma_user_map_clear_unit(map, i);
+			/* The zeros are in place before anyone maps them. */
+			smp_mb__before_atomic();
+			set_bit(i, map->cleared);
+		}
+		mutex_unlock(&map->clear_lock);
+	}
 }
 
 static struct folio *p2pdma_user_map_folio(struct p2pdma_user_map *map,
@@ -162,6 +220,7 @@ static void p2pdma_user_map_release(struct kref *kref)
 	if (!list_empty(&map->node))
 		list_del(&map->node);
 	mutex_unlock(&p2pdma_user_maps_lock);
+	mutex_destroy(&map->clear_lock);
 	kvfree(map);
 }
 
@@ -181,27 +240,41 @@ static void p2pdma_vm_close(struct vm_area_struct *vma)
 }
 
 /*
- * Insert one entry of 2^@order pages at @vmf, or fall back to smaller: an
- * entry maps no more than one folio, of 2^@max_order pages.
+ * Can one entry of 2^@order pages at @addr map the memory at @pfn?  An entry
+ * maps no more than one folio, and no more than the VMA.
  */
-static vm_fault_t p2pdma_insert(struct vm_fault *vmf, unsigned int order,
-				unsigned int max_order)
+static bool p2pdma_entry_fits(struct vm_area_struct *vma, unsigned int order,
+			      unsigned long addr, unsigned long pfn)
+{
+	struct p2pdma_user_map *map = vma->vm_private_data;
+
+	if (!order)
+		return true;
+	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) && order == PMD_ORDER &&
+	       order <= map->folio_shift - PAGE_SHIFT &&
+	       addr >= vma->vm_start &&
+	       addr + (PAGE_SIZE << order) <= vma->vm_end &&
+	       IS_ALIGNED(pfn, 1UL << order);
+}
+
+/*
+ * Insert one entry of 2^@order pages at @vmf, or fall back to smaller.  The
+ * memory it maps is cleared first where it was not yet.
+ */
+static vm_fault_t p2pdma_insert(struct vm_fault *vmf, unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	unsigned long size = PAGE_SIZE << order;
-	unsigned long addr = ALIGN_DOWN(vmf->address, size);
+	unsigned long addr = ALIGN_DOWN(vmf->address, PAGE_SIZE << order);
 	/* The file offset of a page is its page frame number. */
 	unsigned long pfn = linear_page_index(vma, addr);
 	pfn_t entry = __pfn_to_pfn_t(pfn, PFN_DEV | PFN_MAP);
 
+	if (!p2pdma_entry_fits(vma, order, addr, pfn))
+		return VM_FAULT_FALLBACK;
+	p2pdma_user_map_clear(vma->vm_private_data, pfn, 1UL << order);
 	if (!order)
 		return vmf_insert_mixed(vma, vmf->address, entry);
-	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) && order == PMD_ORDER &&
-	    order <= max_order && addr >= vma->vm_start &&
-	    addr + size <= vma->vm_end && IS_ALIGNED(pfn, 1UL << order))
-		return vmf_insert_pfn_pmd(vmf, entry,
-					  vmf->flags & FAULT_FLAG_WRITE);
-	return VM_FAULT_FALLBACK;
+	return vmf_insert_pfn_pmd(vmf, entry, vmf->flags & FAULT_FLAG_WRITE);
 }
 
 static vm_fault_t p2pdma_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
@@ -213,7 +286,7 @@ static vm_fault_t p2pdma_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 	if (map->revoked)
 		ret = VM_FAULT_SIGBUS;
 	else
-		ret = p2pdma_insert(vmf, order, map->folio_shift - PAGE_SHIFT);
+		ret = p2pdma_insert(vmf, order);
 	up_read(&map->revoke_lock);
 	return ret;
 }
@@ -233,17 +306,25 @@ static const struct vm_operations_struct p2pdma_vm_ops = {
 static struct p2pdma_user_map *p2pdma_user_map_alloc(unsigned long nr,
 						     unsigned int folio_shift)
 {
+	unsigned int clear_shift = min(folio_shift, PMD_SHIFT);
+	unsigned long held_longs = BITS_TO_LONGS(nr);
+	unsigned long cleared_longs =
+		BITS_TO_LONGS(nr << (folio_shift - clear_shift));
 	struct p2pdma_user_map *map;
 
 	/* A bit per base page of a large mapping is more than 4 MiB. */
-	map = kvzalloc(struct_size(map, held, BITS_TO_LONGS(nr)), GFP_KERNEL);
+	map = kvzalloc(struct_size(map, held, held_longs + cleared_longs),
+		       GFP_KERNEL);
 	if (!map)
 		return NULL;
 	kref_init(&map->kref);
 	init_rwsem(&map->revoke_lock);
+	mutex_init(&map->clear_lock);
 	INIT_LIST_HEAD(&map->node);
 	map->nr_folios = nr;
 	map->folio_shift = folio_shift;
+	map->clear_shift = clear_shift;
+	map->cleared = map->held + held_longs;
 	return map;
 }
 
@@ -252,11 +333,10 @@ static struct p2pdma_user_map *p2pdma_user_map_alloc(unsigned long nr,
  * @prov: the provider, with no count taken
  * @vma: the VMA, whose length is checked by the caller
  *
- * The memory is cleared here; the page tables are filled at fault time.
+ * The memory is cleared and the page tables are filled at fault time.
  *
  * Return: 0, or -ENODEV when the provider is going away, -ENOMEM when the
- * pool has no room (or no memory for the bookkeeping), -EINTR for a killed
- * process.
+ * pool has no room (or no memory for the bookkeeping).
  */
 int p2pdma_mmap(struct pci_p2pdma *prov, struct vm_area_struct *vma)
 {
@@ -267,12 +347,10 @@ int p2pdma_mmap(struct pci_p2pdma *prov, struct vm_area_struct *vma)
 	unsigned int folio_shift;
 	unsigned long i, nr;
 	void *kaddr;
-	int ret;
 
 	/* Counts per folio follow, once the folio size is known. */
 	if (!p2pdma_get_live(prov->pdev, 1))
 		return -ENODEV;
-	ret = -ENOMEM;
 	kaddr = p2pdma_pool_alloc_aligned(prov, taken, unit);
 	if (!kaddr)
 		goto err_live;
@@ -287,15 +365,10 @@ int p2pdma_mmap(struct pci_p2pdma *prov, struct vm_area_struct *vma)
 		goto err_pool;
 	/* Each folio counts on the provider until it is back in the pool. */
 	percpu_ref_get_many(&prov->users, nr - 1);
-	/*
-	 * The pool hands out what earlier users, kernel drivers included,
-	 * left in the BAR: user space gets it cleared.
-	 */
-	ret = p2pdma_clear(kaddr, len);
-	if (ret)
-		goto err_map;
 
 	map->pfn = page_to_pfn(virt_to_page(kaddr));
+	map->kaddr = kaddr;
+	map->len = len;
 	/* The pool's count on each folio is now the mapping's. */
 	for (i = 0; i < nr; i++)
 		__set_bit(i, map->held);
@@ -315,14 +388,11 @@ int p2pdma_mmap(struct pci_p2pdma *prov, struct vm_area_struct *vma)
 	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_HUGEPAGE);
 	return 0;
 
-err_map:
-	kvfree(map);
-	percpu_ref_put_many(&prov->users, nr - 1);
 err_pool:
 	gen_pool_free(prov->pool, (unsigned long)kaddr, taken);
 err_live:
 	percpu_ref_put(&prov->users);
-	return ret;
+	return -ENOMEM;
 }
 
 /**

@@ -10,12 +10,18 @@
  * Memory that user space lets go of (munmap(), a shrinking mremap(), exit)
  * must be back in 'available' when the system call returns, so every
  * check reads 'available' right after it, without waiting.
+ *
+ * With BLOCKDEV (a drive whose queue takes P2P memory, whose last MiBs
+ * may be overwritten) it also checks that memory whose first access is an
+ * O_DIRECT write, not the CPU, reaches the drive cleared.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -30,7 +36,7 @@
 #define CYCLES 100
 #define KILL_ROUNDS 10
 
-static const char usage_str[] = "ALLOCATE_FILE";
+static const char usage_str[] = "ALLOCATE_FILE [BLOCKDEV]";
 
 static unsigned int nr_tests, nr_failed;
 static char size_path[4096], avail_path[4096];
@@ -234,6 +240,113 @@ static void check_fresh_map_is_zero(int fd, long page)
 	if (i < len / 8)
 		printf("# first non-zero word at byte %zu\n", i * 8);
 	tap(i == len / 8, "a new mapping reads as zeros");
+	if (munmap(p, len))
+		die("munmap: %s", strerror(errno));
+}
+
+/*
+ * Memory is cleared at the first fault on it, once: a later fault, after
+ * MADV_DONTNEED or in a child, must find what was written there, and what
+ * a child writes to memory it touched first is the parent's too.  Two
+ * units, so that the child is the first to touch the second.
+ */
+static void check_refault_keeps_data(int fd)
+{
+	const uint64_t mine = 0x6d696e656d696e65, theirs = 0x6368696c64636869;
+	size_t len = 2 * unit, last = len / 8 - 1;
+	volatile uint64_t *w;
+	int status;
+	pid_t pid;
+	bool ok;
+	void *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		printf("# mmap: %s\n", err_name(errno));
+		tap(false,
+		    "a fault after MADV_DONTNEED finds the data, and zeros around it");
+		tap(false,
+		    "a child's writes, in the first unit and one it touched first, are the parent's");
+		return;
+	}
+	w = p;
+	w[0] = mine;
+	if (madvise(p, len, MADV_DONTNEED))
+		die("madvise: %s", strerror(errno));
+	tap(w[0] == mine && !w[1],
+	    "a fault after MADV_DONTNEED finds the data, and zeros around it");
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid) {
+		w[1] = theirs;
+		w[last] = theirs;
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid: %s", strerror(errno));
+	ok = WIFEXITED(status) && w[0] == mine && w[1] == theirs &&
+	     w[last] == theirs;
+	tap(ok,
+	    "a child's writes, in the first unit and one it touched first, are the parent's");
+	if (munmap(p, len))
+		die("munmap: %s", strerror(errno));
+}
+
+/*
+ * The first access to new memory may be a device's: an O_DIRECT write from
+ * a mapping no CPU touched must put zeros on the drive, not what the last
+ * user left in the BAR.  The last user is this check, through the CPU, of
+ * the memory the pool hands out again first.
+ */
+static void check_first_touch_by_io(int fd, const char *blk)
+{
+	size_t len = unit, i, dirty = 0, first = 0;
+	unsigned char *host;
+	off_t end;
+	void *p;
+	int dev;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		printf("# mmap: %s\n", err_name(errno));
+		tap(false,
+		    "an O_DIRECT write is the first access: the drive gets zeros");
+		return;
+	}
+	memset(p, 0xa5, len);
+	if (munmap(p, len))
+		die("munmap: %s", strerror(errno));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap again: %s", strerror(errno));
+
+	dev = open_direct(blk, O_RDWR);
+	end = lseek(dev, 0, SEEK_END);
+	if (end < (off_t)len)
+		die("%s: smaller than %zu bytes", blk, len);
+	end -= len;
+	if (xfer_full(dev, p, len, end, true))
+		io_die("write", blk, end);
+	host = alloc_aligned(len);
+	memset(host, 0x5a, len);
+	if (xfer_full(dev, host, len, end, false))
+		io_die("read", blk, end);
+	for (i = len; i--;) {
+		if (host[i]) {
+			dirty++;
+			first = i;
+		}
+	}
+	if (dirty)
+		printf("# %zu of %zu bytes not zero, the first at byte %zu\n",
+		       dirty, len, first);
+	tap(!dirty,
+	    "an O_DIRECT write is the first access: the drive gets zeros");
+	free(host);
+	close(dev);
 	if (munmap(p, len))
 		die("munmap: %s", strerror(errno));
 }
@@ -570,7 +683,7 @@ int main(int argc, char **argv)
 	int fd;
 
 	prog_init(argv[0], usage_str);
-	if (argc != 2)
+	if (argc != 2 && argc != 3)
 		usage(NULL);
 	sibling_path(size_path, sizeof(size_path), argv[1], "size");
 	sibling_path(avail_path, sizeof(avail_path), argv[1], "available");
@@ -590,6 +703,9 @@ int main(int argc, char **argv)
 	check_bad_maps(fd, page, size);
 	check_good_map(fd, page);
 	check_fresh_map_is_zero(fd, page);
+	check_refault_keeps_data(fd);
+	if (argc == 3)
+		check_first_touch_by_io(fd, argv[2]);
 	check_placement(fd, page);
 	check_mremap_grow(fd, page);
 	check_partial_unmap(fd);

@@ -87,7 +87,7 @@ if find_pair; then
 	# host memory (QEMU: Invalid Use of Controller Memory Buffer).
 	expect_eq "preadv/pwritev mixing host and P2P iovecs" verified \
 		"$(copy_result p2pmixed -s "$PEER_BLK" -d "$PEER_BLK" -m "$ALLOC" -o 16M -O 32M)"
-	p2pmmap "$ALLOC" >/tmp/mmap.tap 2>&1
+	p2pmmap "$ALLOC" "$PEER_BLK" >/tmp/mmap.tap 2>&1
 	fold_tap </tmp/mmap.tap
 	trace_on
 	unbind_with_mapping

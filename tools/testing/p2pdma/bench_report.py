@@ -7,8 +7,8 @@
 Reads logs/r<round>-<kernel>-<topology>[-time].log (lines
 "P2PBENCH name|value|unit" printed by guest/scenarios/bench.sh, headed by
 "P2PHOST qemu|<arguments>|" from bench.sh) and machine.txt, and writes
-results.md, results.csv and map.png (with gnuplot, when it is installed)
-next to them.
+results.md, results.csv, map.png and scaling.png (with gnuplot, when it is
+installed) next to them.
 
 Logs without -time come from counted boots (QEMU -icount shift=0,sleep=off:
 one guest ns is one guest instruction); their "ns" are reported as
@@ -40,6 +40,7 @@ ICOUNT_ARG = "-icount shift=0,sleep=off"
 TIME = "time:"
 
 PATHS = {"direct": "dma-direct", "iommu": "dma-iommu (intel-iommu)"}
+CLIENT_COUNTS = (1, 8, 32, 256)
 KINDS = {
     "host": "host pages only",
     "p2p-bus": "P2P pages only, bus address",
@@ -102,7 +103,7 @@ def parse_logs(bench):
                     meta[kernel].setdefault(prefix + value, set()).add(unit)
                 elif name.startswith("result/") or name.startswith("check/"):
                     results[kernel].setdefault(name, set()).add(value)
-                elif name.startswith("info/client"):
+                elif name == "info/distinct-clients":
                     results[kernel].setdefault("clients", set()).add(value)
                 elif name in ("start", "done", "error") or name.startswith("info/"):
                     if name == "error":
@@ -345,8 +346,8 @@ def build_rows(values, units):
                    f"pages, {'>=' if x >= 100 else '<'} 100x (the first "
                    f"touch clears the memory either way{alone})")])
 
-    # Distance.
-    for n in (1, 8, 32):
+    # Distance and find, with distinct clients (topology (g)).
+    for n in CLIENT_COUNTS:
         add(f"dist/cold/{n}", f"pci_p2pdma_distance_many, {n} client{'s' if n > 1 else ''}, cold", "lower")
         r = add(f"dist/warm/{n}", f"pci_p2pdma_distance_many, {n} client{'s' if n > 1 else ''}, warm", "lower")
         cold = med("ours", f"dist/cold/{n}")
@@ -356,8 +357,11 @@ def build_rows(values, units):
             x = cold / r.ours[0]
             judge(r, [(x >= WARM_SPEEDUP_MIN,
                        f"ours warm {x:.1f}x faster than cold {'>=' if x >= WARM_SPEEDUP_MIN else '<'} {WARM_SPEEDUP_MIN:.0f}x")])
-    for n in (1, 8):
+    for n in CLIENT_COUNTS:
         add(f"find/{n}", f"pci_p2pmem_find_many, {n} client{'s' if n > 1 else ''}", "lower")
+    add("cache/bytes", "memory of the verdict caches after 256 distinct "
+        "clients x 8 providers (radix_tree_node slab, approximate)", "lower")
+    add("cache/per-verdict", "the same per cached verdict", "lower")
 
     # Timed boots (ordinary TCG): wall clock, noisy.
     for size, label in sizes:
@@ -493,14 +497,18 @@ def markdown(rows, info, meta, boots, checks_text, nclients, clock):
                "preceded by one call for the root port, which is no client, "
                "so that the code is warm and the clients' verdicts are not; "
                "median of 9 samples per boot.  Warm: the same "
-               f"call repeated.  Distance clients: the {nclients} PCI devices "
-               "below the provider's root port (the peer drive, the provider, "
-               "the switch ports), repeated to fill 8 and 32 entries, so a "
-               "cold call of 8 or 32 entries judges "
-               f"{nclients} unknown pairs and finds the rest already known "
-               "(the guest has no more devices that reach the provider).  "
-               "Stock has no verdict cache for distance: its cold and warm "
-               "calls differ only by the state of the machine.")
+               "call repeated.  Distance and find run on topology (g), whose "
+               "275 PCI functions below the provider's root port (the peer "
+               "drive, the provider, the switch ports, 232 edu and 8 ivshmem "
+               f"functions) give every call distinct clients ({nclients} "
+               "taken).  Stock has no verdict cache for distance: its cold "
+               "and warm calls differ only by the state of the machine.  "
+               "Verdict cache memory: the radix_tree_node slab (which holds "
+               "the xarray nodes both kernels keep verdicts in) before and "
+               "after pci_p2pdma_distance_many() of 256 distinct clients for "
+               "each of the 8 ivshmem providers of p2ptestprov; the slab "
+               "counts whole slabs of objects, so the figure is right to "
+               "about a slab (~28 nodes).")
     if checks_text:
         out.append("")
         out.extend(checks_text)
@@ -639,6 +647,11 @@ plot "{dat}" index {i} using 2:3:4:xtic(1) title "stock 6.12" lc rgb "#888888", 
      "" index {i} using 5:6:7 title "ours" lc rgb "#1f77b4"
 """
     script += "unset multiplot\n"
+    return run_gnuplot(gnuplot, script, png)
+
+
+def run_gnuplot(gnuplot, script, png):
+    """Run @script; the path of the picture it drew, or None."""
     res = subprocess.run([gnuplot], input=script, text=True,
                          capture_output=True)
     if res.returncode != 0:
@@ -646,9 +659,63 @@ plot "{dat}" index {i} using 2:3:4:xtic(1) title "stock 6.12" lc rgb "#888888", 
         res = subprocess.run([gnuplot], input=script.replace("pngcairo", "png"),
                              text=True, capture_output=True)
     if res.returncode != 0:
-        print(f"bench: gnuplot failed: {res.stderr.strip()}", file=sys.stderr)
+        print(f"bench: gnuplot failed for {png}: {res.stderr.strip()}",
+              file=sys.stderr)
         return None
     return png
+
+
+def plot_scaling(bench, rows):
+    """scaling.png: cost against the size of the work, log-log."""
+    gnuplot = shutil.which("gnuplot")
+    if not gnuplot:
+        return None
+    med = {r.key: (r.stock[0] if r.stock else "-",
+                   r.ours[0] if r.ours else "-") for r in rows}
+
+    def cols(keys):
+        return " ".join(f"{med.get(k, ('-', '-'))[0]} {med.get(k, ('-', '-'))[1]}"
+                        for k in keys)
+
+    dat = os.path.join(bench, "scaling.dat")
+    with open(dat, "w") as f:
+        f.write("# entries, stock/ours: host, P2P bus (dma-direct)\n")
+        for n in MAP_SIZES:
+            f.write(f"{n} " + cols([f"map/direct/host/{n}",
+                                    f"map/direct/p2p-bus/{n}"]) + "\n")
+        f.write("\n\n# clients, stock/ours: cold, warm, find\n")
+        for n in CLIENT_COUNTS:
+            f.write(f"{n} " + cols([f"dist/cold/{n}", f"dist/warm/{n}",
+                                    f"find/{n}"]) + "\n")
+    png = os.path.join(bench, "scaling.png")
+    script = f"""
+set terminal pngcairo size 1400,600 font ",10"
+set output "{png}"
+set datafile missing "-"
+set logscale xy
+set grid
+set key top left
+set style data linespoints
+set multiplot layout 1,2 title 'How cost grows with the work (instructions, icount; median)'
+set title "dma\\_map\\_sgtable + unmap, dma-direct: per entry"
+set xlabel "entries in the list"
+set ylabel "instructions per entry"
+plot "{dat}" index 0 using 1:2 title "stock, host" lc rgb "#888888" dt 2, \\
+     "" index 0 using 1:3 title "ours, host" lc rgb "#1f77b4" dt 2, \\
+     "" index 0 using 1:4 title "stock, P2P bus" lc rgb "#888888", \\
+     "" index 0 using 1:5 title "ours, P2P bus" lc rgb "#1f77b4"
+set title "pci\\_p2pdma\\_distance\\_many / pci\\_p2pmem\\_find\\_many: per call, distinct clients (g)"
+set xlabel "clients"
+set ylabel "instructions per call"
+plot "{dat}" index 1 using 1:2 title "stock, distance cold" lc rgb "#888888", \\
+     "" index 1 using 1:3 title "ours, distance cold" lc rgb "#1f77b4", \\
+     "" index 1 using 1:4 title "stock, distance warm" lc rgb "#888888" dt 2, \\
+     "" index 1 using 1:5 title "ours, distance warm" lc rgb "#1f77b4" dt 2, \\
+     "" index 1 using 1:6 title "stock, find" lc rgb "#bbbbbb" dt 3, \\
+     "" index 1 using 1:7 title "ours, find" lc rgb "#2ca02c" dt 3
+unset multiplot
+"""
+    return run_gnuplot(gnuplot, script, png)
 
 
 def main():
@@ -678,18 +745,19 @@ def main():
             kv.append(f"{k} clocksource in timed boots {'/'.join(sorted(meta[k][TIME + 'clocksource']))}")
     if kv:
         extra += ["", "Kernels: " + ", ".join(kv) + "."]
-    nclients = max((len(results[k].get("clients", ())) for k in KERNELS),
-                   default=0) or "?"
+    nclients = max((int(v) for k in KERNELS
+                    for v in results[k].get("clients", ())), default=0) or "?"
     md = markdown(rows, info, meta, boots, extra, nclients,
                   clock_text(values, meta))
     with open(os.path.join(bench, "results.md"), "w") as f:
         f.write(md)
     write_csv(os.path.join(bench, "results.csv"), rows, values, units)
     png = plot(bench, rows)
+    scaling = plot_scaling(bench, rows)
     print(md)
     print(f"bench: wrote {os.path.join(bench, 'results.md')}, "
           f"{os.path.join(bench, 'results.csv')}" +
-          (f" and {png}" if png else ""))
+          "".join(f", {p}" for p in (png, scaling) if p))
     missed = [r for r in rows if r.target == "MISSED"]
     met = [r for r in rows if r.target == "met"]
     print(f"bench: targets: {len(met)} met, {len(missed)} missed")

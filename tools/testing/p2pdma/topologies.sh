@@ -69,6 +69,31 @@ topo_f() {
 	echo "-device ivshmem-plain,memdev=p2pivshmem,bus=dn3"
 }
 
+# (g) (a) with many clients and providers, for the bench's scaling rows:
+# the switch's other 30 downstream ports hold 29 slots of eight "edu"
+# functions each (a QEMU test device no driver binds) and one slot of eight
+# ivshmem-plain functions with 2 MiB of host RAM each, which the
+# p2ptestprov module offers as P2P memory.  Below the root port: 275 PCI
+# functions, 8 providers besides the CMB.
+topo_g() {
+	local port f
+
+	topo_a
+	for port in $(seq 3 32); do
+		echo "-device xio3130-downstream,id=dn$port,bus=up1,chassis=$((port + 1)),slot=$((port - 1))"
+	done
+	for port in $(seq 3 31); do
+		echo "-device edu,bus=dn$port,addr=0.0,multifunction=on"
+		for f in $(seq 1 7); do
+			echo "-device edu,bus=dn$port,addr=0.$f"
+		done
+	done
+	for f in $(seq 0 7); do
+		echo "-object memory-backend-ram,id=p2pg$f,size=2M"
+		echo "-device ivshmem-plain,memdev=p2pg$f,bus=dn32,addr=0.$f$([ "$f" = 0 ] && echo ,multifunction=on)"
+	done
+}
+
 # CPU model a topology needs: 1 GiB folios need a CPU that maps 1 GiB
 # pages (pdpe1gb).
 topo_cpu() {
@@ -90,10 +115,10 @@ p2p_topology() {
 	local args
 
 	case "$1" in
-	a | b | c | d | e | f)
+	a | b | c | d | e | f | g)
 		# Not a pipe: a topology that fails half-way must not boot.
 		args=$("topo_$1") || return 1
 		echo "$args" | tr '\n' ' ' ;;
-	*) echo "unknown topology '$1' (known: a b c d e f)" >&2; return 1 ;;
+	*) echo "unknown topology '$1' (known: a b c d e f g)" >&2; return 1 ;;
 	esac
 }

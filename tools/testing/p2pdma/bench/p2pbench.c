@@ -41,6 +41,12 @@
  *	is reported.  Warm repeats the call.
  *  find/<n>: pci_p2pmem_find_many() over the published providers, ns per
  *	call.
+ *  The clients of dist and find are n distinct PCI functions where the
+ *  topology has that many (the bench's topology (g) has 275 below the
+ *  provider's root port), else the ones there are, repeated.
+ *  cache: pci_p2pdma_distance_many() of up to 256 distinct clients once
+ *	for every published provider but @provider, so that the script can
+ *	read the memory the verdict caches took from /proc/slabinfo.
  */
 #define pr_fmt(fmt) "p2pbench: " fmt
 
@@ -68,7 +74,7 @@ module_param_named(client, client_name, charp, 0444);
 MODULE_PARM_DESC(client, "PCI name of the device the lists are mapped for");
 static char *tests = "map,alloc,frag,dist,find";
 module_param(tests, charp, 0444);
-MODULE_PARM_DESC(tests, "comma-separated workloads: map, alloc, frag, dist, find");
+MODULE_PARM_DESC(tests, "comma-separated: map, alloc, frag, dist, find, cache");
 static char *route = "bus";
 module_param(route, charp, 0444);
 MODULE_PARM_DESC(route, "how the pair reaches the P2P memory on this topology: bus or hb");
@@ -85,7 +91,7 @@ MODULE_PARM_DESC(alloc_cpus, "allocator runs on 1 CPU, and on 2 at once if 2");
 #define MAX_REPS	15
 #define MAP_MAX		4096
 #define COLD_SAMPLES	9
-#define MAX_CLIENTS	32
+#define MAX_CLIENTS	256
 #define FRAG_SEED	0x2545f491u
 #define FRAG_MAX	16384
 
@@ -509,8 +515,7 @@ static void pick_clients(void)
 	pci_dev_put(pdev);
 	for (i = 0; i < MAX_CLIENTS; i++)
 		clients[i] = &distinct[i % nr_distinct]->dev;
-	for (i = 0; i < nr_distinct; i++)
-		pr_info("info/client%d|%s|\n", i, pci_name(distinct[i]));
+	pr_info("info/distinct-clients|%d|\n", nr_distinct);
 	if (warmup)
 		pr_info("info/warmup|%s|\n", pci_name(warmup));
 }
@@ -557,7 +562,7 @@ static int dist_calls(void *p, u64 iters)
 
 static void bench_dist(void)
 {
-	static const int counts[] = { 1, 8, 32 };
+	static const int counts[] = { 1, 8, 32, 256 };
 	u64 samples[COLD_SAMPLES], t0, ps;
 	struct dist_arg a;
 	char name[48];
@@ -625,7 +630,7 @@ static int find_calls(void *p, u64 iters)
 
 static void bench_find(void)
 {
-	static const int counts[] = { 1, 8 };
+	static const int counts[] = { 1, 8, 32, 256 };
 	struct find_arg a = {};
 	char name[48];
 	int c, ret;
@@ -645,6 +650,22 @@ static void bench_find(void)
 			a.found ? pci_name(a.found) : "none");
 	}
 	pci_dev_put(a.found);
+}
+
+/* Fill the verdict cache of every other published provider. */
+static void bench_cache(void)
+{
+	struct pci_dev *pdev = NULL;
+	int n = min(nr_distinct, MAX_CLIENTS), providers = 0;
+
+	while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev))) {
+		if (pdev == provider || !pci_has_p2pmem(pdev))
+			continue;
+		pci_p2pdma_distance_many(pdev, clients, n, false);
+		providers++;
+	}
+	pr_info("cache/providers|%d|providers\n", providers);
+	pr_info("cache/clients|%d|distinct clients\n", n);
 }
 
 /*
@@ -714,12 +735,14 @@ static int __init p2pbench_init(void)
 		bench_alloc();
 	if (wanted("frag"))
 		bench_frag();
-	if (wanted("dist") || wanted("find"))
+	if (wanted("dist") || wanted("find") || wanted("cache"))
 		pick_clients();
 	if (wanted("dist"))
 		bench_dist();
 	if (wanted("find"))
 		bench_find();
+	if (wanted("cache"))
+		bench_cache();
 	pr_info("done|%s|\n", tests);
 
 	for (i = 0; i < nr_distinct; i++)

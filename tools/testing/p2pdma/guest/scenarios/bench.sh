@@ -90,7 +90,8 @@ case "$mode/$topo" in
 */f) tests= ;;
 time/a) tests=alloc route=bus cpus=2 ;;
 time/*) say "error|no timed workloads on topology '$topo'|"; exit 0 ;;
-*/a) tests=map,alloc,frag,dist,find route=bus cpus=1 ;;
+*/a) tests=map,alloc,frag route=bus cpus=1 ;;
+*/g) tests=dist,find route=bus cpus=1 ;;
 */c) tests=map route=bus cpus=1 ;;
 */b | */d) tests=map route=hb cpus=1 ;;
 *) say "error|unknown topology '$topo'|"; exit 0 ;;
@@ -112,13 +113,46 @@ if [ "$topo" = f ]; then
 	exit 0
 fi
 
-if insmod /modules/p2pbench.ko provider="$PROV" client="$PEER" \
-		tests="$tests" route="$route" alloc_cpus="$cpus"; then
-	dmesg | sed -n 's/^.*p2pbench: /P2PBENCH /p'
-	rmmod p2pbench
-else
-	say "error|insmod p2pbench.ko failed|"
-	dmesg | tail -n 20
+# Run p2pbench.ko with workloads $1, print its lines (dmesg is cleared
+# first, so a second run prints only its own).
+run_p2pbench() {
+	dmesg -c >/dev/null
+	if insmod /modules/p2pbench.ko provider="$PROV" client="$PEER" \
+			tests="$1" route="$route" alloc_cpus="$cpus"; then
+		dmesg | sed -n 's/^.*p2pbench: /P2PBENCH /p'
+		rmmod p2pbench
+	else
+		say "error|insmod p2pbench.ko failed|"
+		dmesg | tail -n 20
+	fi
+}
+
+# Bytes in use in the slab of xarray nodes, where both kernels keep their
+# cached verdicts.
+xa_node_bytes() {
+	awk '$1 == "radix_tree_node" { print $2 * $4 }' /proc/slabinfo
+}
+
+# Topology (g): the memory of the verdict caches once 256 distinct clients
+# have been judged against each of 8 more providers (p2ptestprov offers
+# the 8 ivshmem functions).  Their registration allocates xarray nodes
+# too, so it comes before the first reading.
+verdict_cache_memory() {
+	insmod /modules/p2ptestprov.ko || { say "error|p2ptestprov|"; return; }
+	before=$(xa_node_bytes)
+	run_p2pbench cache
+	after=$(xa_node_bytes)
+	n=$(dmesg | sed -n 's/^.*cache\/clients|\([0-9]*\)|.*$/\1/p')
+	p=$(dmesg | sed -n 's/^.*cache\/providers|\([0-9]*\)|.*$/\1/p')
+	say "cache/bytes|$((after - before))|bytes"
+	if [ "${n:-0}" -gt 0 ] && [ "${p:-0}" -gt 0 ]; then
+		say "cache/per-verdict|$(((after - before) / (n * p)))|bytes/verdict"
+	fi
+}
+
+run_p2pbench "$tests"
+if [ "$topo" = g ]; then
+	verdict_cache_memory
 fi
 
 # mmap() and munmap() of the whole pool from user space, counted: the new

@@ -35,8 +35,10 @@
 # series      series.sh: the exported series (build/patches, make patches)
 #             applied with git am reproduces the composed tree.
 # steps       series.sh: a small kernel builds after every patch of the
-#             series, incrementally.  About 25 minutes from scratch on 2
-#             cores, so `make check` runs it and `make test` does not.
+#             series, incrementally, and boots the demo scenario after each
+#             patch that changes what the kernel builds (the demo copy must
+#             verify, no checker report).  About 35 minutes from scratch on
+#             2 cores, so `make check` runs it and `make test` does not.
 #
 # sparse, coccinelle and w1 need the composed tree and the configured test
 # kernel (`make kernel`); format needs neither.
@@ -577,7 +579,7 @@ fi
 if want steps && need_tree; then
 	echo "==== steps (a kernel build after every patch of the series)"
 	run_series steps export steps &&
-		record steps ok "($(grep -c '^series: builds after' "$series_log") patches, the kernel builds after each)"
+		record steps ok "($(grep -c '^series: builds after' "$series_log") patches, the kernel builds after each; $(grep -c '^series: boots after' "$series_log") booted, the demo copy verifies)"
 elif want steps; then
 	record steps "not run (no composed tree)"
 fi

@@ -6,7 +6,9 @@
 #   run-scenario.sh <repo> <build-dir> <scenario|shell> [topology]
 #
 # P2P_KVM=1 uses KVM (nested KVM hangs on some hosts, so it is opt-in);
-# P2P_TIMEOUT overrides the per-boot time limit in seconds.
+# P2P_TIMEOUT overrides the per-boot time limit in seconds; P2P_KERNEL
+# boots another bzImage than the test kernel's and P2P_LOGS keeps the log
+# in another directory (series.sh boots each step of the series so).
 set -euo pipefail
 
 repo=$(cd "$1" && pwd)
@@ -29,7 +31,7 @@ fi
 command -v qemu-system-x86_64 >/dev/null ||
 	{ echo "run: qemu-system-x86_64 is missing (apt-get install qemu-system-x86)" >&2; exit 1; }
 
-logs=$P2P_BUILD/logs
+logs=${P2P_LOGS:-$P2P_BUILD/logs}
 mkdir -p "$logs"
 log=$logs/$name.log
 # Fresh sparse disks for every boot: tests write patterns to them.
@@ -43,7 +45,7 @@ cmdline="console=ttyS0 panic=-1 oops=panic p2ptest=$name $(topo_cmdline "$topo")
 # shellcheck disable=SC2046
 set -- qemu-system-x86_64 -machine q35 $accel -cpu "$(topo_cpu "$topo")" -smp 2 -m 2G \
 	-nographic -no-reboot -bios /usr/share/qemu/qboot.rom \
-	-kernel "$P2P_BUILD/obj/arch/x86/boot/bzImage" \
+	-kernel "${P2P_KERNEL:-$P2P_BUILD/obj/arch/x86/boot/bzImage}" \
 	-initrd "$P2P_BUILD/initramfs.cpio" -append "$cmdline" \
 	-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off \
 	$topo_args

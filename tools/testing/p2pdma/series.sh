@@ -23,7 +23,11 @@
 # steps.config, without the run-time checkers) after each, incrementally,
 # in <build>/obj-steps; a step that does not build, or loses
 # CONFIG_PCI_P2PDMA, fails the run and names its patch, and after the last
-# one every option of those fragments must be set.
+# one every option of those fragments must be set.  A step that changes
+# what the kernel builds (not only documentation, scripts or tools) is also
+# booted on topology (a) with the test initramfs, which runs the demo
+# scenario: an O_DIRECT copy through the CMB that must verify, with no
+# report from the kernel's checkers (logs in <build>/logs-steps/).
 set -euo pipefail
 
 repo=$(cd "$1" && pwd)
@@ -199,6 +203,30 @@ do_am() {
 	say "git am of $(ls "$out"/[0-9]*.patch | grep -vc cover-letter) patches reproduces the composed tree ($(wc -l <"$work/.paths") files)"
 }
 
+# Does patch $1 change what the kernel builds, not only its documentation,
+# scripts or tools?
+changes_kernel() {
+	sed -n 's|^+++ b/||p' "$1" |
+		grep -qvE '^(Documentation|scripts|tools)/|^MAINTAINERS$'
+}
+
+# Boot the kernel built in $2 after patch $1 and run the demo scenario.
+boot_step() {	# patch obj-dir
+	local logs=$build/logs-steps name
+	name=$(basename "$1" .patch)
+	mkdir -p "$logs"
+	P2P_KERNEL=$2/arch/x86/boot/bzImage P2P_LOGS=$logs \
+		"$here/run-scenario.sh" "$repo" "$build" demo >"$logs/$name.run" 2>&1 ||
+		{ cat "$logs/$name.run" >&2; die "cannot boot the kernel after $name"; }
+	if ! "$here/tap.py" "$here/scenarios" "$logs" demo >"$logs/$name.tap" 2>&1; then
+		cat "$logs/$name.tap" >&2
+		mv "$logs/demo.log" "$logs/$name.log"
+		die "the kernel after $name fails the demo boot (log: $logs/$name.log)"
+	fi
+	mv "$logs/demo.log" "$logs/$name.log"
+	say "boots after $name: $(tail -n 1 "$logs/$name.tap")"
+}
+
 do_steps() {
 	local stree=$build/steps/linux sobj=$build/obj-steps work=$build/steps/work
 	local i=0 p f cc=gcc frag start missing
@@ -224,6 +252,8 @@ do_steps() {
 		done
 	fi
 	mv "$build/steps/.paths.new" "$build/steps/.paths"
+	[ -f "$build/initramfs.cpio" ] ||
+		die "no $build/initramfs.cpio to boot the steps with (make initramfs)"
 	rm -rf "$work"
 	mkdir -p "$work"
 	copy_base_files "$work" <"$build/steps/.paths"
@@ -259,6 +289,9 @@ do_steps() {
 			die "the kernel does not build after $(basename "$p")"
 		fi
 		say "builds after $(basename "$p") ($(($(date +%s) - start)) s)"
+		if changes_kernel "$p"; then
+			boot_step "$p" "$sobj"
+		fi
 	done
 	# After the last patch every option the fragments ask for must be
 	# set, so that each test and tool of the series was built.

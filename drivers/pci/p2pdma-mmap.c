@@ -55,7 +55,6 @@
  * @revoked: the provider is going away: faults get SIGBUS
  * @node: entry in &pci_p2pdma.user_maps while it holds folios
  * @pfn: first page frame, also the file offset of its VMAs, in pages
- * @kaddr: the kernel's address of the memory
  * @len: bytes the mapping can reach, its length at mmap() (it cannot grow)
  * @nr_folios: folios taken from the pool
  * @folio_shift: log2 of the size in bytes of its folios, which are all the
@@ -72,7 +71,6 @@ struct p2pdma_user_map {
 	bool revoked;
 	struct list_head node;
 	unsigned long pfn;
-	void *kaddr;
 	size_t len;
 	unsigned long nr_folios;
 	unsigned int folio_shift;
@@ -122,7 +120,8 @@ static void p2pdma_user_map_clear_unit(struct p2pdma_user_map *map,
 	size_t unit = 1UL << map->clear_shift;
 	size_t off = i * unit;
 
-	p2pdma_clear(map->kaddr + off, min(unit, map->len - off));
+	p2pdma_clear(page_address(pfn_to_page(map->pfn)) + off,
+		     min(unit, map->len - off));
 }
 
 /* Clear what is not cleared yet of @nr pages of @map from @pfn on. */
@@ -367,7 +366,6 @@ int p2pdma_mmap(struct pci_p2pdma *prov, struct vm_area_struct *vma)
 	percpu_ref_get_many(&prov->users, nr - 1);
 
 	map->pfn = page_to_pfn(virt_to_page(kaddr));
-	map->kaddr = kaddr;
 	map->len = len;
 	/* The pool's count on each folio is now the mapping's. */
 	for (i = 0; i < nr; i++)

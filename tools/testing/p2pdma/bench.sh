@@ -4,7 +4,7 @@
 # `make bench`: our P2PDMA against the stock P2PDMA of Linux 6.12, side by
 # side, in one run.
 #
-#   bench.sh <repo> <build-dir> [all|build|run|report]
+#   bench.sh <repo> <build-dir> [all|build|run|report|trace]
 #
 # Two kernels from the same base tarball and the same configuration
 # (config/base.config + config/bench.config, no checkers, no KUnit):
@@ -385,8 +385,105 @@ stage_report() {
 	python3 "$here/bench_report.py" "$bench"
 }
 
+# Where one iteration of a p2pbench loop spends its instructions, function
+# by function, in both kernels (`trace` stage, after `build`; not part of
+# `all`).  Each kernel boots with QEMU's gdb stub, and bench/pathtrace.py
+# single-steps one iteration:
+#   P2P_TRACE=map   (default) dma_map_sgtable() + dma_unmap_sgtable() of a
+#                   host-only list, then of a P2P list, of P2P_TRACE_NENTS
+#                   entries (default 1), on P2P_TRACE_TOPO (default a)
+#   P2P_TRACE=dist  a warm pci_p2pdma_distance_many() of P2P_TRACE_NENTS
+#                   clients, on topology (g)
+# The counted rows say how much a call costs; this says where it goes.
+trace_boot() {	# kernel topology out [VAR=value...]: boot, run pathtrace.py
+	local k=$1 t=$2 out=$3 cmdline args qpid rc=0
+	shift 3
+	rm -f "$bench/disk0.img" "$bench/disk1.img"
+	truncate -s 64M "$bench/disk0.img" "$bench/disk1.img"
+	cmdline="console=ttyS0 panic=-1 oops=panic nokaslr p2ptest=bench p2pbench=$t p2pbench_mode=count $(topo_cmdline "$t") $(topo_extra "$t")"
+	args="-machine q35 $(accel_args count) -cpu $(topo_cpu "$t") -smp 2 -m 2G"
+	args="$args -nographic -no-reboot -bios /usr/share/qemu/qboot.rom"
+	args="$args -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"
+	args="$args $(P2P_BUILD=$bench p2p_topology "$t") -s"
+	# shellcheck disable=SC2086
+	qemu-system-x86_64 $args -kernel "$(obj_of "$k")/arch/x86/boot/bzImage" \
+		-initrd "$bench/initramfs-$k.cpio" -append "$cmdline" \
+		</dev/null >"$out.log" 2>&1 &
+	qpid=$!
+	# gdb attaches once the kernel runs in long mode (its banner is out):
+	# attached from reset, it would mistake the 64-bit register set for a
+	# bad reply.  The bench module loads seconds later.
+	for _ in $(seq 600); do
+		grep -q 'Linux version' "$out.log" 2>/dev/null && break
+		sleep 0.2
+	done
+	env "$@" PATHTRACE_OUT="$out" timeout 900 gdb -q -batch -nx \
+		-x "$here/bench/pathtrace.py" "$(obj_of "$k")/vmlinux" \
+		>"$out.gdb" 2>&1 || rc=$?
+	kill "$qpid" 2>/dev/null || true
+	wait "$qpid" 2>/dev/null || true
+	[ $rc = 0 ] && [ -s "$out" ] ||
+		die "trace of $k on ($t) failed; see $out.gdb and $out.log"
+}
+
+# Ours' and stock's counts side by side, one line per function either
+# kernel ran, in ours' order.
+trace_table() {	# ours-file stock-file
+	awk 'FNR == 1 { f++; print; next }
+	     { if (!($2 in seen)) { order[++n] = $2; seen[$2] = 1 }
+	       c[$2, f] = $1 }
+	     END { for (i = 1; i <= n; i++)
+			printf "%7d %7d %s\n", c[order[i], 1], c[order[i], 2],
+			       order[i] }' "$1" "$2"
+}
+
+stage_trace() {
+	# shellcheck source=tools/testing/p2pdma/topologies.sh
+	. "$here/topologies.sh"
+	local what=${P2P_TRACE:-map} n=${P2P_TRACE_NENTS:-1} dir=$bench/trace
+	local t kinds p2p f
+	command -v gdb >/dev/null || die "gdb is missing (apt-get install gdb)"
+	for k in ours stock; do
+		[ -f "$bench/initramfs-$k.cpio" ] ||
+			die "no $k build; run '$0 $repo $build build'"
+	done
+	mkdir -p "$dir"
+	case $what in
+	map) t=${P2P_TRACE_TOPO:-a} kinds="host p2p" ;;
+	# Past the cold samples (two calls of one client each) and into the
+	# warm loop.
+	dist) t=g kinds=warm ;;
+	*) die "P2P_TRACE=$what: map or dist" ;;
+	esac
+	for kind in $kinds; do
+		for k in ours stock; do
+			f=$dir/$k-$t-$what-$kind-$n.txt
+			case $k/$kind in
+			ours/p2p) p2p='*pci_p2pdma_map_state_update' ;;
+			stock/p2p) p2p='*pci_p2pdma_map_segment' ;;
+			*) p2p='' ;;
+			esac
+			if [ "$what" = dist ]; then
+				trace_boot "$k" "$t" "$f" PATHTRACE_NENTS="$n" \
+					PATHTRACE_START=pci_p2pdma_distance_many \
+					PATHTRACE_ARG=rdx PATHTRACE_SKIP=40
+			else
+				# p2pbench maps each list of 32 once to check
+				# its route before the timed loop: skip that.
+				trace_boot "$k" "$t" "$f" PATHTRACE_NENTS="$n" \
+					PATHTRACE_P2P="$p2p" \
+					PATHTRACE_SKIP=$((n == 32))
+			fi
+		done
+		say "($t), $what, $kind, $n: instructions, ours then stock"
+		trace_table "$dir/ours-$t-$what-$kind-$n.txt" \
+			"$dir/stock-$t-$what-$kind-$n.txt"
+	done
+}
+
 case $stage in
 build) stage_build ;;
+trace) stage_trace ;;
 run) stage_run ;;
 report) stage_report ;;
 all)
@@ -395,5 +492,5 @@ all)
 	stage_report
 	say "make bench took $(($(date +%s) - start_all)) s, $waited s of it waiting for $lock"
 	;;
-*) die "unknown stage '$stage' (all, build, run, report)" ;;
+*) die "unknown stage '$stage' (all, build, run, report, trace)" ;;
 esac

@@ -1476,6 +1476,66 @@ static void p2pdma_test_writes_only(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pci_p2pdma_distance(ep0, &ep1->dev, false), 4);
 }
 
+static const struct p2pdma_test_topology map_memo_topo =
+	TOPO(0x014d, switch_nodes);
+
+/*
+ * The map path's memo of a range's last client: clients that take turns on
+ * one range each get their own verdict, and the memo, like the provider's
+ * cache, is believed until the topology is said to have changed.
+ */
+static void p2pdma_test_map_memo(struct kunit *test)
+{
+	struct p2pdma_test_fabric *fabric;
+	struct pci_dev *ep0, *ep1, *ep2;
+	struct page *page;
+	void *addr;
+	int i;
+
+	fabric = p2pdma_test_fabric(test, &map_memo_topo);
+	ep0 = p2pdma_test_dev(test, fabric, "ep0");
+	ep1 = p2pdma_test_dev(test, fabric, "ep1");
+	ep2 = p2pdma_test_dev(test, fabric, "ep2");
+	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(ep0, 0, 0, 0), 0);
+	addr = pci_alloc_p2pmem(ep0, PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, addr);
+	page = virt_to_page(addr);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, p2pdma_test_free_page,
+						  page),
+			0);
+	/* ep2's port redirects to the unknown host bridge: no route. */
+	KUNIT_ASSERT_EQ(test,
+			p2pdma_test_fabric_set_acs(fabric, "dn2", ACS_REDIRECT),
+			0);
+	p2pdma_topology_changed();
+
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ_MSG(test,
+				    p2pdma_test_map_dir(ep1, page,
+							DMA_BIDIRECTIONAL),
+				    PCI_P2PDMA_MAP_BUS_ADDR, "turn %d", i);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    p2pdma_test_map_dir(ep2, page,
+							DMA_BIDIRECTIONAL),
+				    PCI_P2PDMA_MAP_NOT_SUPPORTED, "turn %d", i);
+	}
+
+	/* Unannounced, ep1's redirect is not seen; announced, it is. */
+	KUNIT_ASSERT_EQ(test,
+			p2pdma_test_fabric_set_acs(fabric, "dn1", ACS_REDIRECT),
+			0);
+	KUNIT_EXPECT_EQ(test, p2pdma_test_map_dir(ep1, page, DMA_BIDIRECTIONAL),
+			PCI_P2PDMA_MAP_BUS_ADDR);
+	p2pdma_topology_changed();
+	KUNIT_EXPECT_EQ(test, p2pdma_test_map_dir(ep1, page, DMA_BIDIRECTIONAL),
+			PCI_P2PDMA_MAP_NOT_SUPPORTED);
+	KUNIT_ASSERT_EQ(test, p2pdma_test_fabric_set_acs(fabric, "dn1", 0), 0);
+	p2pdma_topology_changed();
+	KUNIT_EXPECT_EQ(test, p2pdma_test_map_dir(ep1, page, DMA_BIDIRECTIONAL),
+			PCI_P2PDMA_MAP_BUS_ADDR);
+}
+
 /*
  * Entries of the built-in allow-list, each judged on a host bridge with
  * those IDs at 00.0 and an endpoint on each of two of its root ports.
@@ -1574,6 +1634,7 @@ static struct kunit_case p2pdma_topology_test_cases[] = {
 	KUNIT_CASE(p2pdma_test_host_bridge_known_early),
 	KUNIT_CASE(p2pdma_test_verdict_follows_rebind),
 	KUNIT_CASE(p2pdma_test_writes_only),
+	KUNIT_CASE(p2pdma_test_map_memo),
 	KUNIT_CASE(p2pdma_test_many_redirects),
 	KUNIT_CASE_PARAM(p2pdma_test_builtin_allow, p2pdma_builtin_gen_params),
 	KUNIT_CASE(p2pdma_test_allow_overrides_builtin),

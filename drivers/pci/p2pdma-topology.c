@@ -814,6 +814,29 @@ static unsigned long p2pdma_pack(struct p2pdma_verdict v, unsigned long gen)
 	       FIELD_PREP(P2PDMA_VERDICT_MAP, v.map);
 }
 
+static struct p2pdma_verdict p2pdma_unpack(unsigned long packed)
+{
+	struct p2pdma_verdict v = {
+		.map = FIELD_GET(P2PDMA_VERDICT_MAP, packed),
+		.writes_only = FIELD_GET(P2PDMA_VERDICT_WRITES, packed),
+		.distance = (int)FIELD_GET(P2PDMA_VERDICT_DIST, packed) - 1,
+	};
+
+	return v;
+}
+
+/* The topology generation as packed verdicts hold it. */
+static unsigned long p2pdma_gen(void)
+{
+	return atomic_long_read(&p2pdma_topology_gen) &
+	       (ULONG_MAX >> (P2PDMA_VERDICT_GEN_SHIFT + 1));
+}
+
+static bool p2pdma_packed_is_current(unsigned long packed, unsigned long gen)
+{
+	return packed >> P2PDMA_VERDICT_GEN_SHIFT == gen;
+}
+
 /**
  * p2pdma_verdict_of - cached map type and distance of a pair
  * @provider: device exposing the memory
@@ -827,8 +850,7 @@ static unsigned long p2pdma_pack(struct p2pdma_verdict v, unsigned long gen)
 struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
 					struct pci_dev *client)
 {
-	unsigned long gen = atomic_long_read(&p2pdma_topology_gen) &
-			    (ULONG_MAX >> (P2PDMA_VERDICT_GEN_SHIFT + 1));
+	unsigned long gen = p2pdma_gen();
 	unsigned long key = p2pdma_client_key(client);
 	struct p2pdma_verdict v;
 	struct pci_p2pdma *prov;
@@ -839,16 +861,9 @@ struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
 	if (prov) {
 		entry = xa_load(&prov->verdicts, key);
 		if (xa_is_value(entry) &&
-		    xa_to_value(entry) >> P2PDMA_VERDICT_GEN_SHIFT == gen) {
-			unsigned long packed = xa_to_value(entry);
-
-			v.map = FIELD_GET(P2PDMA_VERDICT_MAP, packed);
-			v.writes_only =
-				FIELD_GET(P2PDMA_VERDICT_WRITES, packed);
-			v.distance =
-				(int)FIELD_GET(P2PDMA_VERDICT_DIST, packed) - 1;
+		    p2pdma_packed_is_current(xa_to_value(entry), gen)) {
 			rcu_read_unlock();
-			return v;
+			return p2pdma_unpack(xa_to_value(entry));
 		}
 	}
 	v = p2pdma_judge(provider, client, NULL);
@@ -996,6 +1011,59 @@ static bool p2pdma_bus_addr_reachable(struct device *dev,
 	return !limit || last <= limit;
 }
 
+/*
+ * The range's memo of its last client, if it is @client's and current.  The
+ * sequence count makes the two words one snapshot; a reader that meets an
+ * update in progress takes the slow path rather than wait, since the map
+ * path may run in an interrupt that preempted the updater.
+ */
+static bool p2pdma_memo_get(struct p2pdma_memo *memo, struct pci_dev *client,
+			    unsigned long gen, unsigned long *packed)
+{
+	unsigned int seq = raw_read_seqcount(&memo->seq);
+	bool mine;
+
+	if (seq & 1)
+		return false;
+	mine = READ_ONCE(memo->client) == client;
+	*packed = READ_ONCE(memo->verdict);
+	if (read_seqcount_retry(&memo->seq, seq))
+		return false;
+	return mine && p2pdma_packed_is_current(*packed, gen);
+}
+
+/* Remember @client's verdict, unless another CPU is doing the same. */
+static void p2pdma_memo_set(struct p2pdma_memo *memo, struct pci_dev *client,
+			    unsigned long packed)
+{
+	unsigned long flags;
+
+	if (!raw_spin_trylock_irqsave(&memo->lock, flags))
+		return;
+	write_seqcount_begin(&memo->seq);
+	WRITE_ONCE(memo->client, client);
+	WRITE_ONCE(memo->verdict, packed);
+	write_seqcount_end(&memo->seq);
+	raw_spin_unlock_irqrestore(&memo->lock, flags);
+}
+
+/* The verdict of @client on @range: from the memo, or looked up and memoed. */
+static struct p2pdma_verdict p2pdma_range_verdict(struct p2pdma_range *range,
+						  struct pci_dev *client)
+{
+	/* Read first: a verdict must never carry a newer generation. */
+	unsigned long gen = p2pdma_gen();
+	struct p2pdma_verdict v;
+	unsigned long packed;
+
+	if (p2pdma_memo_get(&range->memo, client, gen, &packed))
+		return p2pdma_unpack(packed);
+	v = p2pdma_verdict_of(range->provider, client);
+	if (!v.transient)
+		p2pdma_memo_set(&range->memo, client, p2pdma_pack(v, gen));
+	return v;
+}
+
 /**
  * pci_p2pdma_map_state_update - look up the map type of a P2P page
  * @state: the DMA mapping code's per-call memo
@@ -1011,16 +1079,21 @@ static bool p2pdma_bus_addr_reachable(struct device *dev,
 void pci_p2pdma_map_state_update(struct pci_p2pdma_map_state *state,
 				 struct device *dev, struct page *page)
 {
-	struct p2pdma_range *range = to_p2pdma_range(page_pgmap(page));
-	struct p2pdma_verdict v = p2pdma_verdict_of_dev(range->provider, dev);
+	struct dev_pagemap *pgmap = page_pgmap(page);
+	struct p2pdma_range *range = to_p2pdma_range(pgmap);
+	struct pci_dev *client = p2pdma_pci_dev_of(dev);
+	struct p2pdma_verdict v = { PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
 
+	if (client)
+		v = p2pdma_range_verdict(range, client);
+	/* The DMA mask may change under a cached verdict: checked each time. */
 	if (v.map == PCI_P2PDMA_MAP_BUS_ADDR &&
 	    !p2pdma_bus_addr_reachable(dev, range))
 		v.map = PCI_P2PDMA_MAP_NOT_SUPPORTED;
 	/* Only the client's posted writes into the BAR get through. */
 	if (unlikely(v.writes_only) && state->dir != DMA_FROM_DEVICE)
 		v.map = PCI_P2PDMA_MAP_NOT_SUPPORTED;
-	state->pgmap = page_pgmap(page);
+	state->pgmap = pgmap;
 	state->bus_offset = range->bus_offset;
 	state->map = v.map;
 	if (v.map == PCI_P2PDMA_MAP_NOT_SUPPORTED)

@@ -374,6 +374,8 @@ static int p2pdma_add_range(struct pci_p2pdma *prov, int bar, size_t size,
 
 	range->provider = pdev;
 	range->bus_offset = pci_bus_address(pdev, bar) - bar_start;
+	raw_spin_lock_init(&range->memo.lock);
+	seqcount_raw_spinlock_init(&range->memo.seq, &range->memo.lock);
 	range->pgmap.type = MEMORY_DEVICE_PCI_P2PDMA;
 	range->pgmap.ops = &p2pdma_page_ops;
 	range->pgmap.nr_range = 1;

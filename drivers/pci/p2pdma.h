@@ -14,6 +14,8 @@
 #include <linux/pci-p2pdma.h>
 #include <linux/percpu-refcount.h>
 #include <linux/seq_buf.h>
+#include <linux/seqlock.h>
+#include <linux/spinlock.h>
 #include <linux/xarray.h>
 
 /**
@@ -49,17 +51,38 @@ struct pci_p2pdma {
 };
 
 /**
+ * struct p2pdma_memo - the verdict of the last client a range was mapped for
+ * @lock: serialises updates, which are skipped rather than waited for
+ * @seq: lets the map path read @client and @verdict together, locklessly
+ * @client: the PCI device @verdict is for
+ * @verdict: its verdict, packed as the provider's cache holds it (with the
+ *	topology generation it was judged in)
+ *
+ * Most P2P I/O maps one provider's memory for one client over and over (a
+ * drive reading into a CMB): the memo answers that from two loads instead of
+ * a lookup in the provider's cache.
+ */
+struct p2pdma_memo {
+	raw_spinlock_t lock;
+	seqcount_raw_spinlock_t seq;
+	struct pci_dev *client;
+	unsigned long verdict;
+};
+
+/**
  * struct p2pdma_range - one BAR range with ZONE_DEVICE pages
  * @pgmap: the pages; every P2P page's ->pgmap points here
  * @provider: device whose BAR this is
  * @bus_offset: PCI bus address minus CPU physical address of the BAR
  * @node: entry in &pci_p2pdma.ranges
+ * @memo: the map path's memo of its last client
  */
 struct p2pdma_range {
 	struct dev_pagemap pgmap;
 	struct pci_dev *provider;
 	u64 bus_offset;
 	struct list_head node;
+	struct p2pdma_memo memo;
 };
 
 static inline struct p2pdma_range *to_p2pdma_range(struct dev_pagemap *pgmap)

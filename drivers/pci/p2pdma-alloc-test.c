@@ -475,8 +475,8 @@ static void p2pdma_test_bus_addr_dma_mask(struct kunit *test)
 	clients[0] = &client->dev;
 
 	*client->dev.dma_mask = DMA_BIT_MASK(32);
-	pci_p2pdma_map_state_update(&state, &client->dev,
-				    virt_to_page(a->addr));
+	pci_p2pdma_map_state_update(&state, &client->dev, virt_to_page(a->addr),
+				    DMA_BIDIRECTIONAL);
 	KUNIT_EXPECT_EQ(test, state.map, PCI_P2PDMA_MAP_NOT_SUPPORTED);
 	/* Orchestrators must not choose what every I/O would be refused. */
 	KUNIT_EXPECT_EQ(test, pci_p2pdma_distance(far, &client->dev, true), -1);
@@ -494,8 +494,8 @@ static void p2pdma_test_bus_addr_dma_mask(struct kunit *test)
 	kfree(why);
 
 	*client->dev.dma_mask = DMA_BIT_MASK(64);
-	pci_p2pdma_map_state_update(&state, &client->dev,
-				    virt_to_page(a->addr));
+	pci_p2pdma_map_state_update(&state, &client->dev, virt_to_page(a->addr),
+				    DMA_BIDIRECTIONAL);
 	KUNIT_EXPECT_EQ(test, state.map, PCI_P2PDMA_MAP_BUS_ADDR);
 	KUNIT_EXPECT_GT(test, pci_p2pdma_distance(far, &client->dev, false), 0);
 	KUNIT_EXPECT_GT(test, pci_p2pdma_distance(far, child, false), 0);

@@ -1413,14 +1413,32 @@ static void p2pdma_test_free_page(void *data)
 			page_address(page), PAGE_SIZE);
 }
 
+/* Make @provider one and take a page of its memory, freed after the test. */
+static struct page *p2pdma_test_provider_page(struct kunit *test,
+					      struct pci_dev *provider)
+{
+	struct page *page;
+	void *addr;
+
+	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(provider, 0, 0, 0), 0);
+	addr = pci_alloc_p2pmem(provider, PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, addr);
+	page = virt_to_page(addr);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, p2pdma_test_free_page,
+						  page),
+			0);
+	return page;
+}
+
 /* The map type the DMA mapping code gets for @page, mapped in @dir. */
 static enum pci_p2pdma_map_type p2pdma_test_map_dir(struct pci_dev *client,
 						    struct page *page,
 						    enum dma_data_direction dir)
 {
-	struct pci_p2pdma_map_state state = { .dir = dir };
+	struct pci_p2pdma_map_state state = {};
 
-	pci_p2pdma_map_state_update(&state, &client->dev, page);
+	pci_p2pdma_map_state_update(&state, &client->dev, page, dir);
 	return state.map;
 }
 
@@ -1435,21 +1453,13 @@ static void p2pdma_test_writes_only(struct kunit *test)
 	struct pci_dev *ep0, *ep1;
 	struct p2pdma_verdict v;
 	struct page *page;
-	void *addr;
 	char *why;
 
 	fabric = p2pdma_test_fabric(test, &writes_only_topo);
 	ep0 = p2pdma_test_dev(test, fabric, "ep0");
 	ep1 = p2pdma_test_dev(test, fabric, "ep1");
 	p2pdma_test_allow(test, HB_VENDOR, 0x0149, P2PDMA_ALLOW_WRITES_ONLY);
-	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(ep0, 0, 0, 0), 0);
-	addr = pci_alloc_p2pmem(ep0, PAGE_SIZE);
-	KUNIT_ASSERT_NOT_NULL(test, addr);
-	page = virt_to_page(addr);
-	KUNIT_ASSERT_EQ(test,
-			kunit_add_action_or_reset(test, p2pdma_test_free_page,
-						  page),
-			0);
+	page = p2pdma_test_provider_page(test, ep0);
 
 	v = p2pdma_verdict_of(ep0, ep1);
 	KUNIT_EXPECT_EQ(test, v.map, PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);
@@ -1489,21 +1499,13 @@ static void p2pdma_test_map_memo(struct kunit *test)
 	struct p2pdma_test_fabric *fabric;
 	struct pci_dev *ep0, *ep1, *ep2;
 	struct page *page;
-	void *addr;
 	int i;
 
 	fabric = p2pdma_test_fabric(test, &map_memo_topo);
 	ep0 = p2pdma_test_dev(test, fabric, "ep0");
 	ep1 = p2pdma_test_dev(test, fabric, "ep1");
 	ep2 = p2pdma_test_dev(test, fabric, "ep2");
-	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(ep0, 0, 0, 0), 0);
-	addr = pci_alloc_p2pmem(ep0, PAGE_SIZE);
-	KUNIT_ASSERT_NOT_NULL(test, addr);
-	page = virt_to_page(addr);
-	KUNIT_ASSERT_EQ(test,
-			kunit_add_action_or_reset(test, p2pdma_test_free_page,
-						  page),
-			0);
+	page = p2pdma_test_provider_page(test, ep0);
 	/* ep2's port redirects to the unknown host bridge: no route. */
 	KUNIT_ASSERT_EQ(test,
 			p2pdma_test_fabric_set_acs(fabric, "dn2", ACS_REDIRECT),

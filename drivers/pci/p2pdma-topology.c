@@ -1069,15 +1069,16 @@ static struct p2pdma_verdict p2pdma_range_verdict(struct p2pdma_range *range,
  * @state: the DMA mapping code's per-call memo
  * @dev: device the page is being mapped for
  * @page: a P2P page (is_pci_p2pdma_page())
+ * @dir: direction of the mapping
  *
- * Called by pci_p2pdma_map_type_of_sg() when an entry's provider differs
+ * Called by pci_p2pdma_map_sg_entry() when an entry's provider differs
  * from the previous one's.  Sets @state->map to %PCI_P2PDMA_MAP_NOT_SUPPORTED
  * for a bus-address range @dev's DMA mask cannot reach, and for a pair that
- * can only write (see the allow-list) unless @state->dir is
- * %DMA_FROM_DEVICE.
+ * can only write (see the allow-list) unless @dir is %DMA_FROM_DEVICE.
  */
 void pci_p2pdma_map_state_update(struct pci_p2pdma_map_state *state,
-				 struct device *dev, struct page *page)
+				 struct device *dev, struct page *page,
+				 enum dma_data_direction dir)
 {
 	struct dev_pagemap *pgmap = page_pgmap(page);
 	struct p2pdma_range *range = to_p2pdma_range(pgmap);
@@ -1091,7 +1092,7 @@ void pci_p2pdma_map_state_update(struct pci_p2pdma_map_state *state,
 	    !p2pdma_bus_addr_reachable(dev, range))
 		v.map = PCI_P2PDMA_MAP_NOT_SUPPORTED;
 	/* Only the client's posted writes into the BAR get through. */
-	if (unlikely(v.writes_only) && state->dir != DMA_FROM_DEVICE)
+	if (unlikely(v.writes_only) && dir != DMA_FROM_DEVICE)
 		v.map = PCI_P2PDMA_MAP_NOT_SUPPORTED;
 	state->pgmap = pgmap;
 	state->bus_offset = range->bus_offset;

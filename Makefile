@@ -83,7 +83,7 @@ docs: compose
 	@$(T)/docs.sh $(REPO) $(BUILD)
 
 # Every check but steps, whose ~25 minutes of kernel builds make check pays.
-TEST_CHECKS := checkpatch sparse coccinelle kernel-doc abi format w1 series
+TEST_CHECKS := checkpatch sparse coccinelle kernel-doc abi format w1 tiny series
 
 test: initramfs
 	@echo "check: steps (a build after every patch of the series) is run by make check, not here"

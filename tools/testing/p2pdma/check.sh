@@ -32,6 +32,9 @@
 # format      clang-format (the top-level .clang-format) on every C file of
 #             ours: any line it would change is a finding.
 # w1          W=1 on the same objects as sparse: no warning at all.
+# tiny        the stock code our series changes, built in `make tinyconfig`
+#             (no PCI, no ZONE_DEVICE): the headers we change are included
+#             by every kernel, not only by ours (in <build>/obj-tiny).
 # series      series.sh: the exported series (build/patches, make patches)
 #             applied with git am reproduces the composed tree.
 # steps       series.sh: a small kernel builds after every patch of the
@@ -47,7 +50,7 @@ set -uo pipefail
 repo=$(cd "$1" && pwd)
 build=$(cd "$2" && pwd)
 shift 2
-tools=${*:-checkpatch sparse coccinelle kernel-doc abi format w1 series steps}
+tools=${*:-checkpatch sparse coccinelle kernel-doc abi format w1 tiny series steps}
 tree=$build/linux
 obj=$build/obj
 here=$repo/tools/testing/p2pdma
@@ -551,6 +554,26 @@ if want w1 && need_tree && need_obj; then
 	fi
 elif want w1; then
 	record W=1 "not run (no composed tree or test kernel)"
+fi
+
+# ------------------------------------------------------------------ tiny
+# asm-offsets (built first) includes memremap.h and mmzone.h; mm/swap.c and
+# kernel/dma/ include dma-map-ops.h and the helpers of our series.
+if want tiny && need_tree; then
+	echo "==== tinyconfig (no PCI, no ZONE_DEVICE)"
+	tiny=$build/obj-tiny
+	mkdir -p "$tiny"
+	log=$( { [ -f "$tiny/.config" ] ||
+		 make -s -C "$tree" O="$tiny" CC="$cc" tinyconfig; } &&
+	       make -s -C "$tree" O="$tiny" CC="$cc" -j"$jobs" \
+		    mm/swap.o kernel/dma/ 2>&1)
+	rc=$?
+	if [ $rc = 0 ]; then
+		record tinyconfig clean "(asm-offsets, mm/swap.o, kernel/dma/)"
+	else
+		echo "$log" | grep -E 'error|Error' | head -n 20
+		record tinyconfig "failed to build" "(log above)"
+	fi
 fi
 
 # ------------------------------------------------------------- series, steps

@@ -475,9 +475,11 @@ static void p2pdma_test_bus_addr_dma_mask(struct kunit *test)
 	clients[0] = &client->dev;
 
 	*client->dev.dma_mask = DMA_BIT_MASK(32);
-	pci_p2pdma_map_state_update(&state, &client->dev, virt_to_page(a->addr),
-				    DMA_BIDIRECTIONAL);
-	KUNIT_EXPECT_EQ(test, state.map, PCI_P2PDMA_MAP_NOT_SUPPORTED);
+	KUNIT_EXPECT_EQ(test,
+			pci_p2pdma_map_state_update(&state, &client->dev,
+						    virt_to_page(a->addr),
+						    DMA_BIDIRECTIONAL),
+			PCI_P2PDMA_MAP_NOT_SUPPORTED);
 	/* Orchestrators must not choose what every I/O would be refused. */
 	KUNIT_EXPECT_EQ(test, pci_p2pdma_distance(far, &client->dev, true), -1);
 	/* nvmet names the disk, whose PCI function has the mask. */
@@ -494,9 +496,11 @@ static void p2pdma_test_bus_addr_dma_mask(struct kunit *test)
 	kfree(why);
 
 	*client->dev.dma_mask = DMA_BIT_MASK(64);
-	pci_p2pdma_map_state_update(&state, &client->dev, virt_to_page(a->addr),
-				    DMA_BIDIRECTIONAL);
-	KUNIT_EXPECT_EQ(test, state.map, PCI_P2PDMA_MAP_BUS_ADDR);
+	KUNIT_EXPECT_EQ(test,
+			pci_p2pdma_map_state_update(&state, &client->dev,
+						    virt_to_page(a->addr),
+						    DMA_BIDIRECTIONAL),
+			PCI_P2PDMA_MAP_BUS_ADDR);
 	KUNIT_EXPECT_GT(test, pci_p2pdma_distance(far, &client->dev, false), 0);
 	KUNIT_EXPECT_GT(test, pci_p2pdma_distance(far, child, false), 0);
 	KUNIT_EXPECT_PTR_EQ(test, p2pdma_test_find(test, clients, 1), far);

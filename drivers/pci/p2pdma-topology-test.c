@@ -16,6 +16,7 @@
 #include <linux/device.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/scatterlist.h>
 #include <linux/seq_buf.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -1438,8 +1439,7 @@ static enum pci_p2pdma_map_type p2pdma_test_map_dir(struct pci_dev *client,
 {
 	struct pci_p2pdma_map_state state = {};
 
-	pci_p2pdma_map_state_update(&state, &client->dev, page, dir);
-	return state.map;
+	return pci_p2pdma_map_state_update(&state, &client->dev, page, dir);
 }
 
 /*
@@ -1536,6 +1536,75 @@ static void p2pdma_test_map_memo(struct kunit *test)
 	p2pdma_topology_changed();
 	KUNIT_EXPECT_EQ(test, p2pdma_test_map_dir(ep1, page, DMA_BIDIRECTIONAL),
 			PCI_P2PDMA_MAP_BUS_ADDR);
+}
+
+static void p2pdma_test_free_host_page(void *data)
+{
+	__free_page(data);
+}
+
+static const struct p2pdma_test_topology map_sg_entry_topo =
+	TOPO(0x014e, switch_nodes);
+
+/*
+ * One list with entries of two providers in turn, one the client reaches
+ * by bus address and one through the host bridge, and a host page: the
+ * map_sg helper gives every entry its provider's decision, and the memo
+ * ends up holding both providers.
+ */
+static void p2pdma_test_map_sg_entry_mixed(struct kunit *test)
+{
+	struct pci_p2pdma_map_state state = {};
+	struct p2pdma_test_fabric *fabric;
+	struct page *bus_page, *hb_page, *host_page;
+	struct pci_dev *ep0, *ep1, *ep2;
+	struct scatterlist sg[5];
+	int i;
+
+	fabric = p2pdma_test_fabric(test, &map_sg_entry_topo);
+	ep0 = p2pdma_test_dev(test, fabric, "ep0");
+	ep1 = p2pdma_test_dev(test, fabric, "ep1");
+	ep2 = p2pdma_test_dev(test, fabric, "ep2");
+	bus_page = p2pdma_test_provider_page(test, ep0);
+	hb_page = p2pdma_test_provider_page(test, ep2);
+	host_page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, host_page);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test,
+						  p2pdma_test_free_host_page,
+						  host_page),
+			0);
+	/* ep2's port sends its peer traffic up to an allowed host bridge. */
+	KUNIT_ASSERT_EQ(test,
+			p2pdma_test_fabric_set_acs(fabric, "dn2", ACS_REDIRECT),
+			0);
+	p2pdma_test_allow(test, HB_VENDOR, 0x014e, 0);
+	p2pdma_topology_changed();
+
+	sg_init_table(sg, ARRAY_SIZE(sg));
+	for (i = 0; i < 4; i++)
+		sg_set_page(&sg[i], i % 2 ? hb_page : bus_page, PAGE_SIZE, 0);
+	sg_set_page(&sg[4], host_page, PAGE_SIZE, 0);
+	for (i = 0; i < ARRAY_SIZE(sg); i++) {
+		bool bus = i < 4 && !(i % 2);
+		int ret = pci_p2pdma_map_sg_entry(&state, &ep1->dev, &sg[i],
+						  sg_page(&sg[i]),
+						  DMA_BIDIRECTIONAL);
+
+		KUNIT_EXPECT_EQ_MSG(test, ret, bus ? 1 : 0, "entry %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, sg_dma_is_bus_address(&sg[i]), bus,
+				    "entry %d", i);
+		if (bus)
+			KUNIT_EXPECT_EQ_MSG(test, sg_dma_address(&sg[i]),
+					    pci_bus_address(ep0, 0) +
+						    page_to_phys(bus_page) -
+						    pci_resource_start(ep0, 0),
+					    "entry %d", i);
+	}
+	KUNIT_EXPECT_PTR_EQ(test, state.bus_pgmap, page_pgmap(bus_page));
+	KUNIT_EXPECT_PTR_EQ(test, state.hb_pgmap, page_pgmap(hb_page));
+	for (i = 0; i < ARRAY_SIZE(sg); i++)
+		sg_dma_unmark_bus_address(&sg[i]);
 }
 
 /*
@@ -1637,6 +1706,7 @@ static struct kunit_case p2pdma_topology_test_cases[] = {
 	KUNIT_CASE(p2pdma_test_verdict_follows_rebind),
 	KUNIT_CASE(p2pdma_test_writes_only),
 	KUNIT_CASE(p2pdma_test_map_memo),
+	KUNIT_CASE(p2pdma_test_map_sg_entry_mixed),
 	KUNIT_CASE(p2pdma_test_many_redirects),
 	KUNIT_CASE_PARAM(p2pdma_test_builtin_allow, p2pdma_builtin_gen_params),
 	KUNIT_CASE(p2pdma_test_allow_overrides_builtin),

@@ -1071,14 +1071,18 @@ static struct p2pdma_verdict p2pdma_range_verdict(struct p2pdma_range *range,
  * @page: a P2P page (is_pci_p2pdma_page())
  * @dir: direction of the mapping
  *
- * Called by pci_p2pdma_map_sg_entry() when an entry's provider differs
- * from the previous one's.  Sets @state->map to %PCI_P2PDMA_MAP_NOT_SUPPORTED
- * for a bus-address range @dev's DMA mask cannot reach, and for a pair that
- * can only write (see the allow-list) unless @dir is %DMA_FROM_DEVICE.
+ * Called by pci_p2pdma_map_sg_entry() when @state does not hold the
+ * entry's pagemap.  Remembers the pagemap in the field of its map type.
+ *
+ * Return: the map type of @page for @dev in @dir:
+ * %PCI_P2PDMA_MAP_NOT_SUPPORTED for a bus-address range @dev's DMA mask
+ * cannot reach, and for a pair that can only write (see the allow-list)
+ * unless @dir is %DMA_FROM_DEVICE.
  */
-void pci_p2pdma_map_state_update(struct pci_p2pdma_map_state *state,
-				 struct device *dev, struct page *page,
-				 enum dma_data_direction dir)
+enum pci_p2pdma_map_type
+pci_p2pdma_map_state_update(struct pci_p2pdma_map_state *state,
+			    struct device *dev, struct page *page,
+			    enum dma_data_direction dir)
 {
 	struct dev_pagemap *pgmap = page_pgmap(page);
 	struct p2pdma_range *range = to_p2pdma_range(pgmap);
@@ -1094,12 +1098,20 @@ void pci_p2pdma_map_state_update(struct pci_p2pdma_map_state *state,
 	/* Only the client's posted writes into the BAR get through. */
 	if (unlikely(v.writes_only) && dir != DMA_FROM_DEVICE)
 		v.map = PCI_P2PDMA_MAP_NOT_SUPPORTED;
-	state->pgmap = pgmap;
-	state->bus_offset = range->bus_offset;
-	state->map = v.map;
-	if (v.map == PCI_P2PDMA_MAP_NOT_SUPPORTED)
+	switch (v.map) {
+	case PCI_P2PDMA_MAP_BUS_ADDR:
+		state->bus_pgmap = pgmap;
+		state->bus_offset = range->bus_offset;
+		break;
+	case PCI_P2PDMA_MAP_THRU_HOST_BRIDGE:
+		state->hb_pgmap = pgmap;
+		break;
+	default:
 		trace_pci_p2pdma_map_refused(range->provider, dev, v.map,
 					     v.distance);
+		break;
+	}
+	return v.map;
 }
 EXPORT_SYMBOL_GPL(pci_p2pdma_map_state_update);
 

@@ -265,7 +265,11 @@ boot() {	# kernel topology log mode [more kernel command line]
 	obj=$(obj_of "$k")
 	rm -f "$bench/disk0.img" "$bench/disk1.img"
 	truncate -s 64M "$bench/disk0.img" "$bench/disk1.img"
-	cmdline="console=ttyS0 panic=-1 oops=panic p2ptest=bench p2pbench=$t p2pbench_mode=$mode $(topo_cmdline "$t") $(topo_extra "$t") ${5:-}"
+	# No address-space randomisation, of the kernel or of processes:
+	# where the kernel and a process's mappings land changes what a
+	# count includes (page tables to allocate, the gaps an mmap()
+	# searches), and would change it from boot to boot.
+	cmdline="console=ttyS0 panic=-1 oops=panic nokaslr norandmaps p2ptest=bench p2pbench=$t p2pbench_mode=$mode $(topo_cmdline "$t") $(topo_extra "$t") ${5:-}"
 	args="-machine q35 $(accel_args "$mode") -cpu $(topo_cpu "$t") -smp 2 -m 2G"
 	args="$args -nographic -no-reboot -bios /usr/share/qemu/qboot.rom"
 	args="$args -global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"

@@ -13,8 +13,9 @@
  *
  * Every figure is one kernel log line, "p2pbench: <workload>|<value>|<unit>",
  * that tools/testing/p2pdma/bench_report.py reads.  A timed figure is the
- * median of @reps runs of about @budget_ms each, every run timed with
- * ktime_get_ns() around many iterations (the count is calibrated first);
+ * median of @reps runs of at most @budget_ms each, every run timed with
+ * ktime_get_ns() around many iterations (the count is calibrated first) and
+ * started from a settled machine (settle());
  * bench.sh repeats the whole boot for the rounds.  bench.sh boots most of
  * them under QEMU's -icount shift=0, where the guest's clock advances 1 ns
  * per instruction executed: the "ns" are then instruction counts, and
@@ -55,6 +56,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/kthread.h>
+#include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -81,6 +83,9 @@ MODULE_PARM_DESC(route, "how the pair reaches the P2P memory on this topology: b
 static unsigned int budget_ms = 40;
 module_param(budget_ms, uint, 0444);
 MODULE_PARM_DESC(budget_ms, "duration of one timed run");
+static unsigned int settle_ms = 20;
+module_param(settle_ms, uint, 0444);
+MODULE_PARM_DESC(settle_ms, "sleep before each timed run, for deferred work to finish");
 static unsigned int reps = 3;
 module_param(reps, uint, 0444);
 MODULE_PARM_DESC(reps, "timed runs per figure (the median is reported)");
@@ -134,9 +139,30 @@ static int timed(bench_fn fn, void *arg, u64 iters, u64 *ns)
 }
 
 /*
+ * Bring the machine to the same state before every timed run, so that a
+ * counted run (-icount) repeats from boot to boot.  The sleep lets work the
+ * previous run deferred finish: the IOVA flush queue's timer (10 ms in
+ * dma-iommu) gives back the IOVAs of the unmaps, RCU callbacks run.  The
+ * run then starts just after a timer tick, so the ticks that fall inside it
+ * fall at the same offsets every time, whatever happened earlier in the
+ * boot.
+ */
+static void settle(void)
+{
+	unsigned long j;
+
+	msleep(settle_ms);
+	j = jiffies;
+	while (!time_after(jiffies, j))
+		cpu_relax();
+}
+
+/*
  * Median over @reps runs of the time of one iteration of @fn, in
- * picoseconds.  The iteration count is calibrated so that a run lasts about
- * @budget_ms: only two clock reads per run, whatever the clock costs.
+ * picoseconds.  The iteration count is calibrated so that a run lasts
+ * between @budget_ms / 2 and @budget_ms: only two clock reads per run,
+ * whatever the clock costs.  It is a power of two, so that a slightly
+ * different calibration run does not change the work the timed runs do.
  */
 static int bench_run(bench_fn fn, void *arg, u64 *ps_per_iter)
 {
@@ -154,7 +180,9 @@ static int bench_run(bench_fn fn, void *arg, u64 *ps_per_iter)
 		iters *= 2;
 	}
 	iters = max_t(u64, 1, div64_u64(iters * budget, max_t(u64, t, 1)));
+	iters = rounddown_pow_of_two(iters);
 	for (i = 0; i < reps; i++) {
+		settle();
 		ret = timed(fn, arg, iters, &t);
 		if (ret)
 			return ret;

@@ -18,6 +18,8 @@
  * with a struct page per page (pci_p2pdma_add_resource_max_folio()), so
  * that the pool mixes folio sizes.
  */
+#include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -41,6 +43,27 @@ static int pci_p2pdma_add_resource_max_folio(struct pci_dev *pdev, int bar,
 static unsigned int base_mib;
 module_param(base_mib, uint, 0444);
 MODULE_PARM_DESC(base_mib, "MiB at the start of the BAR in base pages");
+
+static unsigned int settle_ms;
+module_param(settle_ms, uint, 0444);
+MODULE_PARM_DESC(settle_ms, "sleep before timing registration (make bench)");
+
+/*
+ * For make bench, whose boots count instructions: let the work the boot
+ * left (kworkers, RCU callbacks) finish, and start the timing just after a
+ * timer tick, so that the count repeats from one boot to the next.
+ */
+static void p2ptestprov_settle(void)
+{
+	unsigned long j;
+
+	if (!settle_ms)
+		return;
+	msleep(settle_ms);
+	j = jiffies;
+	while (!time_after(jiffies, j))
+		cpu_relax();
+}
 
 /* Bytes of memory that back the struct pages of [@start_pfn, @end_pfn). */
 static int p2ptestprov_memmap_bytes(unsigned long start_pfn,
@@ -123,6 +146,7 @@ static int p2ptestprov_probe(struct pci_dev *pdev,
 	ret = pcim_enable_device(pdev);
 	if (ret)
 		return ret;
+	p2ptestprov_settle();
 	t0 = ktime_get_ns();
 	ret = p2ptestprov_add(pdev, (u64)base_mib << 20);
 	t1 = ktime_get_ns();

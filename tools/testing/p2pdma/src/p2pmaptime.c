@@ -24,9 +24,11 @@
  * every page at mmap() and has no fault handler: SIGBUS) gets "0 -1".
  *
  * Under QEMU -icount shift=0,sleep=off the nanoseconds are guest
- * instructions (make bench).
+ * instructions (make bench).  Each step is timed on its own, after
+ * settle(), so that the counts repeat from boot to boot.
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <setjmp.h>
@@ -43,12 +45,32 @@
 
 static const char usage_str[] = "[-r] ALLOCATE_FILE [BYTES]";
 
+#define SETTLE_US 50000
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * Start a timed window from the same state every time, so that a count
+ * under -icount repeats from boot to boot: work the previous step deferred
+ * (RCU callbacks, kworkers) has run during the sleep, and the window opens
+ * just after a timer tick (the coarse clock moves only at ticks), so the
+ * ticks inside it, if any, fall at the same offsets.
+ */
+static void settle(void)
+{
+	struct timespec a, b;
+
+	usleep(SETTLE_US);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &b);
+	while (b.tv_sec == a.tv_sec && b.tv_nsec == a.tv_nsec);
 }
 
 static sigjmp_buf sigbus_jmp;
@@ -102,6 +124,7 @@ static void measure_retouch(int fd, size_t len, uint64_t unit, size_t page,
 		(void)p[off];
 	if (madvise((void *)p, len, MADV_DONTNEED))
 		die("madvise: %s", strerror(errno));
+	settle();
 	*faults = minor_faults();
 	t0 = now_ns();
 	if (retouch(p, len, page)) {
@@ -116,15 +139,25 @@ static void measure_retouch(int fd, size_t len, uint64_t unit, size_t page,
 
 int main(int argc, char **argv)
 {
-	uint64_t avail, want, unit, t0, t1, t2, t3, again_ns;
+	uint64_t avail, want, unit, t0, map_ns, touch_ns, unmap_ns, again_ns;
 	size_t len, off, page = getpagesize();
 	char avail_path[4096];
 	volatile unsigned char *p;
 	long faults, again_faults;
+	cpu_set_t cpus;
 	bool again;
 	int fd;
 
 	prog_init(argv[0], usage_str);
+	/*
+	 * One CPU throughout: a process that has run on both vCPUs makes
+	 * munmap() and the faults shoot down the other's TLB, depending on
+	 * where the scheduler happened to put it.
+	 */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		die("sched_setaffinity: %s", strerror(errno));
 	again = argc > 1 && !strcmp(argv[1], "-r");
 	argc -= again;
 	argv += again;
@@ -146,21 +179,26 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		die("%s: %s", argv[1], strerror(errno));
 
-	faults = minor_faults();
+	settle();
 	t0 = now_ns();
 	p = p2p_map_at(fd, len, unit);
-	t1 = now_ns();
+	map_ns = now_ns() - t0;
 	if (p == MAP_FAILED)
 		die("mmap of %zu bytes: %s", len, strerror(errno));
+	settle();
+	faults = minor_faults();
+	t0 = now_ns();
 	/* Touch every page; what they hold is not this tool's business. */
 	for (off = 0; off < len; off += page)
 		(void)p[off];
-	t2 = now_ns();
+	touch_ns = now_ns() - t0;
 	faults = minor_faults() - faults;
+	settle();
+	t0 = now_ns();
 	munmap((void *)p, len);
-	t3 = now_ns();
-	printf("%zu %" PRIu64 " %" PRIu64 " %ld %" PRIu64, len, t1 - t0,
-	       t3 - t2, faults, t2 - t1);
+	unmap_ns = now_ns() - t0;
+	printf("%zu %" PRIu64 " %" PRIu64 " %ld %" PRIu64, len, map_ns,
+	       unmap_ns, faults, touch_ns);
 	if (again) {
 		measure_retouch(fd, len, unit, page, &again_ns, &again_faults);
 		printf(" %" PRIu64 " %ld", again_ns, again_faults);

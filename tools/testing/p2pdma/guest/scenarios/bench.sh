@@ -50,7 +50,7 @@ large_bar() {
 		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x1110 ] &&
 			iv=$(basename "$d")
 	done
-	if [ -z "$iv" ] || ! insmod /modules/p2ptestprov.ko; then
+	if [ -z "$iv" ] || ! insmod /modules/p2ptestprov.ko settle_ms=200; then
 		say "error|no ivshmem provider|"
 		return
 	fi

@@ -461,8 +461,12 @@ def markdown(rows, info, meta, boots, checks_text, nclients, clock):
                "(HZ=250, every 4M instructions), so the ticks inside a window "
                "fall at the same offsets every boot.  p2pbench's iteration "
                "counts are powers of two, the same every boot; the boots have "
-               "no address-space randomisation (nokaslr norandmaps).  Host "
-               "load cannot move a count.")
+               "no address-space randomisation (nokaslr norandmaps); the host "
+               "pages of the map rows are each the first page of its own "
+               "pair, so no two are physically contiguous (dma-iommu maps "
+               "contiguous neighbours with one call, and which neighbours "
+               "the page allocator makes contiguous changes from boot to "
+               "boot).  Host load cannot move a count.")
     out.append("")
     out.append("### Counted (instructions, `-icount shift=0,sleep=off`)")
     out.append("")
@@ -493,7 +497,9 @@ def markdown(rows, info, meta, boots, checks_text, nclients, clock):
                "dma-debug, no KUnit), and the same module, p2pbench.ko, built "
                "against each, calls only the API they share.  Map rows: "
                "dma_map_sgtable + dma_unmap_sgtable of one-page entries for the "
-               "second NVMe drive, dma-direct on topologies (a)/(b), dma-iommu on "
+               "second NVMe drive (host pages never physically contiguous, P2P "
+               "pages one contiguous run), dma-direct on topologies (a)/(b), "
+               "dma-iommu on "
                "(c)/(d) with intel_iommu=on; on (c) both kernels get "
                "pci_p2pdma.trust_virt_topology=1, without which ours (rightly, "
                "under QEMU) refuses bus addresses behind a virtual IOMMU.  "

@@ -468,9 +468,13 @@ stage_trace() {
 			*) p2p='' ;;
 			esac
 			if [ "$what" = dist ]; then
+				# The cold phase makes 45 calls for one client
+				# (9 samples of each size, each after a warm-up
+				# call for one device) and 9 of each other size:
+				# skip past them into the warm calls.
 				trace_boot "$k" "$t" "$f" PATHTRACE_NENTS="$n" \
 					PATHTRACE_START=pci_p2pdma_distance_many \
-					PATHTRACE_ARG=rdx PATHTRACE_SKIP=40
+					PATHTRACE_ARG=rdx PATHTRACE_SKIP=50
 			else
 				# p2pbench maps each list of 32 once to check
 				# its route before the timed loop: skip that.

@@ -717,14 +717,14 @@ set grid
 set key top left
 set style data linespoints
 set multiplot layout 1,2 title 'How cost grows with the work (instructions, icount; median)'
-set title "dma\\_map\\_sgtable + unmap, dma-direct: per entry"
+set title 'dma\\_map\\_sgtable + unmap, dma-direct: per entry'
 set xlabel "entries in the list"
 set ylabel "instructions per entry"
 plot "{dat}" index 0 using 1:2 title "stock, host" lc rgb "#888888" dt 2, \\
      "" index 0 using 1:3 title "ours, host" lc rgb "#1f77b4" dt 2, \\
      "" index 0 using 1:4 title "stock, P2P bus" lc rgb "#888888", \\
      "" index 0 using 1:5 title "ours, P2P bus" lc rgb "#1f77b4"
-set title "pci\\_p2pdma\\_distance\\_many / pci\\_p2pmem\\_find\\_many: per call, distinct clients (g)"
+set title 'pci\\_p2pdma\\_distance\\_many / pci\\_p2pmem\\_find\\_many: per call, distinct clients (g)'
 set xlabel "clients"
 set ylabel "instructions per call"
 plot "{dat}" index 1 using 1:2 title "stock, distance cold" lc rgb "#888888", \\

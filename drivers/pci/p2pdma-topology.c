@@ -718,16 +718,19 @@ struct pci_dev *p2pdma_pci_dev_of(struct device *dev)
  * device below the PCI function (nvmet names the disk), which has no mask
  * of its own: the function's is the one the map path will see.
  */
+static u64 p2pdma_dma_limit(struct device *dev)
+{
+	return min_not_zero(dev->dma_mask ? *dev->dma_mask : 0,
+			    dev->bus_dma_limit);
+}
+
 static bool p2pdma_mask_reaches(struct pci_dev *provider, struct device *dev,
 				u64 *limit, u64 *last)
 {
 	struct pci_dev *pdev = p2pdma_pci_dev_of(dev);
 	struct pci_p2pdma *prov;
 
-	if (pdev)
-		dev = &pdev->dev;
-	*limit = min_not_zero(dev->dma_mask ? *dev->dma_mask : 0,
-			      dev->bus_dma_limit);
+	*limit = p2pdma_dma_limit(pdev ? &pdev->dev : dev);
 	rcu_read_lock();
 	prov = rcu_dereference(provider->p2pdma);
 	*last = prov ? READ_ONCE(prov->bus_addr_max) : 0;
@@ -837,6 +840,51 @@ static bool p2pdma_packed_is_current(unsigned long packed, unsigned long gen)
 	return packed >> P2PDMA_VERDICT_GEN_SHIFT == gen;
 }
 
+/* Judge a pair the cache does not know, and cache the verdict in @prov. */
+static noinline struct p2pdma_verdict
+p2pdma_judge_and_cache(struct pci_dev *provider, struct pci_p2pdma *prov,
+		       struct pci_dev *client, unsigned long key,
+		       unsigned long gen)
+{
+	struct p2pdma_verdict v = p2pdma_judge(provider, client, NULL);
+	unsigned long flags;
+
+	if (!prov || v.transient)
+		return v;
+	trace_pci_p2pdma_map_decision(provider, client, v.map, v.distance);
+	/*
+	 * dma_map_sg() may be called with interrupts off or from an interrupt
+	 * handler: the lock must be irq-safe.  A failed store only costs
+	 * another walk next time.
+	 */
+	xa_lock_irqsave(&prov->verdicts, flags);
+	__xa_store(&prov->verdicts, key, xa_mk_value(p2pdma_pack(v, gen)),
+		   GFP_ATOMIC);
+	xa_unlock_irqrestore(&prov->verdicts, flags);
+	return v;
+}
+
+/*
+ * The verdict of a pair under rcu_read_lock(), @prov being @provider's
+ * P2PDMA state (NULL: none, nothing is cached).  Inlined into its callers:
+ * a cache hit is the whole of a warm orchestrator query.
+ */
+static __always_inline struct p2pdma_verdict
+p2pdma_verdict_rcu(struct pci_dev *provider, struct pci_p2pdma *prov,
+		   struct pci_dev *client, unsigned long gen)
+{
+	unsigned long key = p2pdma_client_key(client);
+	void *entry;
+
+	if (prov) {
+		entry = xa_load(&prov->verdicts, key);
+		if (xa_is_value(entry) &&
+		    p2pdma_packed_is_current(xa_to_value(entry), gen))
+			return p2pdma_unpack(xa_to_value(entry));
+	}
+	return p2pdma_judge_and_cache(provider, prov, client, key, gen);
+}
+
 /**
  * p2pdma_verdict_of - cached map type and distance of a pair
  * @provider: device exposing the memory
@@ -851,56 +899,42 @@ struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
 					struct pci_dev *client)
 {
 	unsigned long gen = p2pdma_gen();
-	unsigned long key = p2pdma_client_key(client);
 	struct p2pdma_verdict v;
-	struct pci_p2pdma *prov;
-	void *entry;
 
 	rcu_read_lock();
-	prov = rcu_dereference(provider->p2pdma);
-	if (prov) {
-		entry = xa_load(&prov->verdicts, key);
-		if (xa_is_value(entry) &&
-		    p2pdma_packed_is_current(xa_to_value(entry), gen)) {
-			rcu_read_unlock();
-			return p2pdma_unpack(xa_to_value(entry));
-		}
-	}
-	v = p2pdma_judge(provider, client, NULL);
-	if (prov && !v.transient) {
-		unsigned long flags;
-
-		trace_pci_p2pdma_map_decision(provider, client, v.map,
-					      v.distance);
-		/*
-		 * dma_map_sg() may be called with interrupts off or from an
-		 * interrupt handler: the lock must be irq-safe.  A failed
-		 * store only costs another walk next time.
-		 */
-		xa_lock_irqsave(&prov->verdicts, flags);
-		__xa_store(&prov->verdicts, key,
-			   xa_mk_value(p2pdma_pack(v, gen)), GFP_ATOMIC);
-		xa_unlock_irqrestore(&prov->verdicts, flags);
-	}
+	v = p2pdma_verdict_rcu(provider, rcu_dereference(provider->p2pdma),
+			       client, gen);
 	rcu_read_unlock();
 	return v;
 }
 
-/**
- * p2pdma_verdict_of_dev - cached verdict for any device doing the DMA
- * @provider: device exposing the memory
- * @dev: a PCI device, or a device below one (an NVMe controller, a disk)
- *
- * Return: the verdict of the PCI device at or above @dev, or
- * %PCI_P2PDMA_MAP_NOT_SUPPORTED when there is none.
- */
-struct p2pdma_verdict p2pdma_verdict_of_dev(struct pci_dev *provider,
-					    struct device *dev)
+/* p2pdma_peer_of() under rcu_read_lock(), inlined as p2pdma_verdict_rcu(). */
+static __always_inline struct p2pdma_peer
+p2pdma_peer_rcu(struct pci_dev *provider, struct pci_p2pdma *prov,
+		struct device *dev, unsigned long gen)
 {
-	const struct p2pdma_verdict none = { PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
+	struct p2pdma_peer peer = { PCI_P2PDMA_MAP_NOT_SUPPORTED,
+				    PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
 	struct pci_dev *client = p2pdma_pci_dev_of(dev);
+	struct p2pdma_verdict v;
+	u64 limit;
 
-	return client ? p2pdma_verdict_of(provider, client) : none;
+	if (!client)
+		return peer;
+	v = p2pdma_verdict_rcu(provider, prov, client, gen);
+	if (v.map != PCI_P2PDMA_MAP_BUS_ADDR &&
+	    v.map != PCI_P2PDMA_MAP_THRU_HOST_BRIDGE)
+		return peer;
+	if (v.map == PCI_P2PDMA_MAP_BUS_ADDR) {
+		limit = p2pdma_dma_limit(&client->dev);
+		if (limit && prov && READ_ONCE(prov->bus_addr_max) > limit)
+			return peer;
+	}
+	peer.write = v.map;
+	if (!v.writes_only)
+		peer.read = v.map;
+	peer.distance = v.distance;
+	return peer;
 }
 
 /**
@@ -913,29 +947,43 @@ struct p2pdma_verdict p2pdma_verdict_of_dev(struct pci_dev *provider,
  * memory but not read it.  A bus-address pair whose client's DMA mask
  * cannot reach every range of @provider can do neither: the map path
  * refuses such ranges at every I/O, and a caller choosing a provider
- * chooses all its memory.
+ * chooses all its memory.  A device below a PCI function is judged, and
+ * its DMA mask read, as the function.
  *
  * Return: the map type of each direction, and the distance (-1 when
  * neither direction works).
  */
 struct p2pdma_peer p2pdma_peer_of(struct pci_dev *provider, struct device *dev)
 {
-	struct p2pdma_peer peer = { PCI_P2PDMA_MAP_NOT_SUPPORTED,
-				    PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
-	struct p2pdma_verdict v = p2pdma_verdict_of_dev(provider, dev);
-	u64 limit, last;
+	unsigned long gen = p2pdma_gen();
+	struct p2pdma_peer peer;
 
-	if (v.map != PCI_P2PDMA_MAP_BUS_ADDR &&
-	    v.map != PCI_P2PDMA_MAP_THRU_HOST_BRIDGE)
-		return peer;
-	if (v.map == PCI_P2PDMA_MAP_BUS_ADDR &&
-	    !p2pdma_mask_reaches(provider, dev, &limit, &last))
-		return peer;
-	peer.write = v.map;
-	if (!v.writes_only)
-		peer.read = v.map;
-	peer.distance = v.distance;
+	rcu_read_lock();
+	peer = p2pdma_peer_rcu(provider, rcu_dereference(provider->p2pdma), dev,
+			       gen);
+	rcu_read_unlock();
 	return peer;
+}
+
+/* p2pdma_client_verdict() without the wrapping, for the callers below. */
+static __always_inline struct p2pdma_verdict
+p2pdma_client_verdict_inline(struct pci_dev *provider, struct device *dev)
+{
+	struct p2pdma_verdict v = { PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
+	unsigned long gen = p2pdma_gen();
+	struct p2pdma_peer peer;
+
+	rcu_read_lock();
+	peer = p2pdma_peer_rcu(provider, rcu_dereference(provider->p2pdma), dev,
+			       gen);
+	rcu_read_unlock();
+
+	if (peer.read == peer.write &&
+	    peer.read != PCI_P2PDMA_MAP_NOT_SUPPORTED) {
+		v.map = peer.read;
+		v.distance = peer.distance;
+	}
+	return v;
 }
 
 /**
@@ -952,15 +1000,25 @@ struct p2pdma_peer p2pdma_peer_of(struct pci_dev *provider, struct device *dev)
 struct p2pdma_verdict p2pdma_client_verdict(struct pci_dev *provider,
 					    struct device *dev)
 {
-	struct p2pdma_verdict v = { PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
-	struct p2pdma_peer peer = p2pdma_peer_of(provider, dev);
+	return p2pdma_client_verdict_inline(provider, dev);
+}
 
-	if (peer.read == peer.write &&
-	    peer.read != PCI_P2PDMA_MAP_NOT_SUPPORTED) {
-		v.map = peer.read;
-		v.distance = peer.distance;
-	}
-	return v;
+/**
+ * p2pdma_client_distance - the distance p2pdma_client_verdict() gives
+ * @provider: device exposing the memory
+ * @dev: a PCI device, or a device below one
+ *
+ * For pci_p2pdma_distance_many(), which asks for every client of a call
+ * and needs nothing but the distance: an int, where a verdict would be
+ * returned through memory.
+ *
+ * Return: the distance of the pair, or -1 if it is refused.
+ */
+int p2pdma_client_distance(struct pci_dev *provider, struct device *dev)
+{
+	struct p2pdma_verdict v = p2pdma_client_verdict_inline(provider, dev);
+
+	return v.map == PCI_P2PDMA_MAP_NOT_SUPPORTED ? -1 : v.distance;
 }
 
 /**

@@ -708,10 +708,10 @@ int pci_p2pdma_distance_many(struct pci_dev *provider, struct device **clients,
 		return -1;
 
 	for (c = clients; c < end; c++) {
-		struct p2pdma_verdict v = p2pdma_client_verdict(provider, *c);
+		int distance = p2pdma_client_distance(provider, *c);
 
-		if (v.map != PCI_P2PDMA_MAP_NOT_SUPPORTED) {
-			total += v.distance;
+		if (distance >= 0) {
+			total += distance;
 			continue;
 		}
 		unreachable = true;

@@ -937,6 +937,20 @@ p2pdma_peer_rcu(struct pci_dev *provider, struct pci_p2pdma *prov,
 	return peer;
 }
 
+/* p2pdma_peer_of() without the call, for the orchestrator's loops. */
+static __always_inline struct p2pdma_peer
+p2pdma_peer_inline(struct pci_dev *provider, struct device *dev)
+{
+	unsigned long gen = p2pdma_gen();
+	struct p2pdma_peer peer;
+
+	rcu_read_lock();
+	peer = p2pdma_peer_rcu(provider, rcu_dereference(provider->p2pdma), dev,
+			       gen);
+	rcu_read_unlock();
+	return peer;
+}
+
 /**
  * p2pdma_peer_of - how a client reaches a provider, in each direction
  * @provider: device exposing the memory
@@ -955,14 +969,7 @@ p2pdma_peer_rcu(struct pci_dev *provider, struct pci_p2pdma *prov,
  */
 struct p2pdma_peer p2pdma_peer_of(struct pci_dev *provider, struct device *dev)
 {
-	unsigned long gen = p2pdma_gen();
-	struct p2pdma_peer peer;
-
-	rcu_read_lock();
-	peer = p2pdma_peer_rcu(provider, rcu_dereference(provider->p2pdma), dev,
-			       gen);
-	rcu_read_unlock();
-	return peer;
+	return p2pdma_peer_inline(provider, dev);
 }
 
 /* p2pdma_client_verdict() without the wrapping, for the callers below. */
@@ -970,13 +977,7 @@ static __always_inline struct p2pdma_verdict
 p2pdma_client_verdict_inline(struct pci_dev *provider, struct device *dev)
 {
 	struct p2pdma_verdict v = { PCI_P2PDMA_MAP_NOT_SUPPORTED, -1 };
-	unsigned long gen = p2pdma_gen();
-	struct p2pdma_peer peer;
-
-	rcu_read_lock();
-	peer = p2pdma_peer_rcu(provider, rcu_dereference(provider->p2pdma), dev,
-			       gen);
-	rcu_read_unlock();
+	struct p2pdma_peer peer = p2pdma_peer_inline(provider, dev);
 
 	if (peer.read == peer.write &&
 	    peer.read != PCI_P2PDMA_MAP_NOT_SUPPORTED) {

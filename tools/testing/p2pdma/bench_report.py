@@ -310,7 +310,8 @@ def build_rows(values, units):
     # ours has (stock's column stays empty; its own figure is the row above).
     large = (
         ("memmap", "memmap per GiB of the 4 GiB BAR", "lower"),
-        ("add-resource", "pci_p2pdma_add_resource() of the 4 GiB BAR", "lower"),
+        ("add-resource", "pci_p2pdma_add_resource() of the 4 GiB BAR, "
+         "instructions of the registering thread (its sleep excluded)", "lower"),
         ("mmap", "mmap() of 1 GiB of it, per MiB", "lower"),
         ("touch", "reading every page of that mapping, per MiB "
          "(ours clears the memory at its first fault, stock does not clear)", "lower"),
@@ -369,7 +370,7 @@ def build_rows(values, units):
     for n in CLIENT_COUNTS:
         add(f"find/{n}", f"pci_p2pmem_find_many, {n} client{'s' if n > 1 else ''}", "lower")
     add("cache/bytes", "memory of the verdict caches after 256 distinct "
-        "clients x 8 providers (radix_tree_node slab, approximate)", "lower")
+        "clients x 8 providers (radix_tree_node slab)", "lower")
     add("cache/per-verdict", "the same per cached verdict", "lower")
 
     # Timed boots (ordinary TCG): wall clock, noisy.
@@ -525,9 +526,10 @@ def markdown(rows, info, meta, boots, checks_text, nclients, clock):
                "Verdict cache memory: the radix_tree_node slab (which holds "
                "the xarray nodes both kernels keep verdicts in) before and "
                "after pci_p2pdma_distance_many() of 256 distinct clients for "
-               "each of the 8 ivshmem providers of p2ptestprov; the slab "
-               "counts whole slabs of objects, so the figure is right to "
-               "about a slab (~28 nodes).")
+               "each of the 8 ivshmem providers of p2ptestprov, each reading "
+               "taken after an RCU grace period and a flush of the slab's "
+               "per-CPU caches (its sysfs shrink), which SLUB would "
+               "otherwise count as in use.")
     if checks_text:
         out.append("")
         out.extend(checks_text)

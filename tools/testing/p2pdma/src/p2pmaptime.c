@@ -46,6 +46,7 @@
 static const char usage_str[] = "[-r] ALLOCATE_FILE [BYTES]";
 
 #define SETTLE_US 50000
+#define TICK_SKEW_NS 1000000
 
 static uint64_t now_ns(void)
 {
@@ -65,12 +66,21 @@ static uint64_t now_ns(void)
 static void settle(void)
 {
 	struct timespec a, b;
+	uint64_t until;
 
 	usleep(SETTLE_US);
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &a);
 	do
 		clock_gettime(CLOCK_MONOTONIC_COARSE, &b);
 	while (b.tv_sec == a.tv_sec && b.tv_nsec == a.tv_nsec);
+	/*
+	 * The jiffy that moved the coarse clock was counted by one CPU; this
+	 * CPU's own tick of the same instant may still be pending, and lands
+	 * inside the window or not as the vCPUs happened to interleave.
+	 */
+	until = now_ns() + TICK_SKEW_NS;
+	while (now_ns() < until)
+		;
 }
 
 static sigjmp_buf sigbus_jmp;

@@ -50,7 +50,10 @@ large_bar() {
 		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x1110 ] &&
 			iv=$(basename "$d")
 	done
-	if [ -z "$iv" ] || ! insmod /modules/p2ptestprov.ko settle_ms=200; then
+	# On CPU 0 only: registration sleeps (an RCU grace period), and a
+	# thread that wakes on the other CPU finds other per-CPU caches.
+	if [ -z "$iv" ] ||
+		! taskset 1 insmod /modules/p2ptestprov.ko settle_ms=200; then
 		say "error|no ivshmem provider|"
 		return
 	fi
@@ -128,8 +131,12 @@ run_p2pbench() {
 }
 
 # Bytes in use in the slab of xarray nodes, where both kernels keep their
-# cached verdicts.
+# cached verdicts.  Nodes are freed after an RCU grace period, and SLUB
+# counts the free objects of its per-CPU slabs as in use: wait for the
+# one, flush the other (the cache's sysfs "shrink"), then read.
 xa_node_bytes() {
+	sleep 1
+	echo 1 >/sys/kernel/slab/radix_tree_node/shrink
 	awk '$1 == "radix_tree_node" { print $2 * $4 }' /proc/slabinfo
 }
 

@@ -95,12 +95,13 @@ diff_of() {
 	done
 }
 
-# The sections of README.md that compare this tree with stock.
+# The sections of README.md that compare this tree with stock, without
+# the README's images, which a mail cannot show.
 readme_section() {	# heading
 	local text
 	text=$(awk -v h="$1" '
 		/^## / { on = ($0 == "## " h) }
-		on' "$repo/README.md")
+		on && !/^!\[/' "$repo/README.md")
 	[ -n "$text" ] || die "README.md has no section '## $1' for the cover letter"
 	printf '%s\n' "$text"
 }

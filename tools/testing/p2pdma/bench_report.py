@@ -511,6 +511,8 @@ def markdown(rows, info, meta, boots, checks_text, nclients, clock):
                "under QEMU) refuses bus addresses behind a virtual IOMMU.  "
                "Allocator, 1 CPU: instructions per pci_alloc_p2pmem + "
                "pci_free_p2pmem pair, a clock read every 8 pairs included.  "
+               "User mappings (mmap, the first read of every page, munmap): "
+               "the median of 5 rounds in each boot, each step timed alone.  "
                "Cold distance: the first call after a PCI topology change "
                "(the SMBus controller hot-removed and rescanned before every "
                "cold sample, the event on which a verdict cache must forget), "

@@ -3,7 +3,7 @@
  * p2pmaptime - how long mmap() and munmap() of a p2pmem/allocate file take
  * for the whole pool.
  *
- *   p2pmaptime [-r] ALLOCATE_FILE [BYTES]
+ *   p2pmaptime [-r] [-n REPS] ALLOCATE_FILE [BYTES]
  *
  * Maps BYTES, or as much of what the sibling 'available' file reports, in
  * whole mmap_unit (the unit in which mappings take memory from the pool),
@@ -14,9 +14,11 @@
  *
  * The faults are those the reads took: one per page with base-page
  * entries, one per huge entry otherwise.  The reads also clear the memory
- * (the kernel clears P2P memory at its first fault).  With -r it then maps
- * and reads it all again, drops the page table entries with MADV_DONTNEED
- * and reads every page once more, for the faults alone, and adds
+ * (the kernel clears P2P memory at its first fault).  With -n it does all
+ * that REPS times (default 1) and prints the median of each figure.  With
+ * -r it then maps and reads it all again, drops the page table entries
+ * with MADV_DONTNEED and reads every page once more, for the faults alone,
+ * and adds
  *
  *   <retouch ns> <minor faults of the retouch>
  *
@@ -25,12 +27,17 @@
  *
  * Under QEMU -icount shift=0,sleep=off the nanoseconds are guest
  * instructions (make bench).  Each step is timed on its own, after
- * settle(), so that the counts repeat from boot to boot.
+ * settle(), so that the counts repeat from boot to boot; what a step
+ * allocates and frees (page tables, maple tree nodes) still finds the
+ * per-CPU caches as the boot left them, which the median of a few
+ * repetitions does not depend on.
  */
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -43,10 +50,11 @@
 
 #include "common.h"
 
-static const char usage_str[] = "[-r] ALLOCATE_FILE [BYTES]";
+static const char usage_str[] = "[-r] [-n REPS] ALLOCATE_FILE [BYTES]";
 
 #define SETTLE_US 50000
 #define TICK_SKEW_NS 1000000
+#define MAX_REPS 63
 
 static uint64_t now_ns(void)
 {
@@ -147,18 +155,87 @@ static void measure_retouch(int fd, size_t len, uint64_t unit, size_t page,
 	munmap((void *)p, len);
 }
 
+/* Each repetition's mmap(), read of every page and munmap(), timed apart. */
+struct samples {
+	uint64_t map_ns[MAX_REPS];
+	uint64_t touch_ns[MAX_REPS];
+	uint64_t unmap_ns[MAX_REPS];
+	uint64_t faults[MAX_REPS];
+};
+
+static void measure_once(int fd, size_t len, uint64_t unit, size_t page,
+			 struct samples *s, int i)
+{
+	volatile unsigned char *p;
+	uint64_t t0;
+	long faults;
+	size_t off;
+
+	settle();
+	t0 = now_ns();
+	p = p2p_map_at(fd, len, unit);
+	s->map_ns[i] = now_ns() - t0;
+	if (p == MAP_FAILED)
+		die("mmap of %zu bytes: %s", len, strerror(errno));
+	settle();
+	faults = minor_faults();
+	t0 = now_ns();
+	/* Touch every page; what they hold is not this tool's business. */
+	for (off = 0; off < len; off += page)
+		(void)p[off];
+	s->touch_ns[i] = now_ns() - t0;
+	s->faults[i] = minor_faults() - faults;
+	settle();
+	t0 = now_ns();
+	munmap((void *)p, len);
+	s->unmap_ns[i] = now_ns() - t0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of the @n values of @v, which it sorts. */
+static uint64_t median(uint64_t *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v[n / 2];
+}
+
 int main(int argc, char **argv)
 {
-	uint64_t avail, want, unit, t0, map_ns, touch_ns, unmap_ns, again_ns;
-	size_t len, off, page = getpagesize();
+	struct samples s;
+	uint64_t avail, want, unit, again_ns;
+	size_t len, page = getpagesize();
 	char avail_path[4096];
-	volatile unsigned char *p;
-	long faults, again_faults;
+	bool again = false;
+	long again_faults;
 	cpu_set_t cpus;
-	bool again;
+	int c, i, reps = 1;
 	int fd;
 
 	prog_init(argv[0], usage_str);
+	while ((c = getopt(argc, argv, "rn:")) != -1) {
+		switch (c) {
+		case 'r':
+			again = true;
+			break;
+		case 'n':
+			reps = atoi(optarg);
+			if (reps < 1 || reps > MAX_REPS)
+				usage("-n: 1 to %d repetitions", MAX_REPS);
+			break;
+		default:
+			usage(NULL);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1 && argc != 2)
+		usage(NULL);
 	/*
 	 * One CPU throughout: a process that has run on both vCPUs makes
 	 * munmap() and the faults shoot down the other's TLB, depending on
@@ -168,47 +245,27 @@ int main(int argc, char **argv)
 	CPU_SET(0, &cpus);
 	if (sched_setaffinity(0, sizeof(cpus), &cpus))
 		die("sched_setaffinity: %s", strerror(errno));
-	again = argc > 1 && !strcmp(argv[1], "-r");
-	argc -= again;
-	argv += again;
-	if (argc != 2 && argc != 3)
-		usage(NULL);
-	sibling_path(avail_path, sizeof(avail_path), argv[1], "available");
+	sibling_path(avail_path, sizeof(avail_path), argv[0], "available");
 	if (read_sysfs_u64(avail_path, &avail))
 		return 1;
-	unit = p2p_map_unit(argv[1]);
-	if (argc == 3) {
-		want = parse_size(argv[2], "BYTES");
+	unit = p2p_map_unit(argv[0]);
+	if (argc == 2) {
+		want = parse_size(argv[1], "BYTES");
 		if (want < avail)
 			avail = want;
 	}
 	len = avail - avail % unit;
 	if (!len)
-		die("%s: no P2P memory available", argv[1]);
-	fd = open(argv[1], O_RDWR);
+		die("%s: no P2P memory available", argv[0]);
+	fd = open(argv[0], O_RDWR);
 	if (fd < 0)
-		die("%s: %s", argv[1], strerror(errno));
+		die("%s: %s", argv[0], strerror(errno));
 
-	settle();
-	t0 = now_ns();
-	p = p2p_map_at(fd, len, unit);
-	map_ns = now_ns() - t0;
-	if (p == MAP_FAILED)
-		die("mmap of %zu bytes: %s", len, strerror(errno));
-	settle();
-	faults = minor_faults();
-	t0 = now_ns();
-	/* Touch every page; what they hold is not this tool's business. */
-	for (off = 0; off < len; off += page)
-		(void)p[off];
-	touch_ns = now_ns() - t0;
-	faults = minor_faults() - faults;
-	settle();
-	t0 = now_ns();
-	munmap((void *)p, len);
-	unmap_ns = now_ns() - t0;
-	printf("%zu %" PRIu64 " %" PRIu64 " %ld %" PRIu64, len, map_ns,
-	       unmap_ns, faults, touch_ns);
+	for (i = 0; i < reps; i++)
+		measure_once(fd, len, unit, page, &s, i);
+	printf("%zu %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64, len,
+	       median(s.map_ns, reps), median(s.unmap_ns, reps),
+	       median(s.faults, reps), median(s.touch_ns, reps));
 	if (again) {
 		measure_retouch(fd, len, unit, page, &again_ns, &again_faults);
 		printf(" %" PRIu64 " %ld", again_ns, again_faults);

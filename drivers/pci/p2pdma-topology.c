@@ -9,9 +9,11 @@
  * on hardware known to do so (the allow-list); there the client maps the
  * memory like host memory, through the IOMMU if it has one.
  *
- * Nothing here sleeps: the DMA mapping code asks from atomic context the
- * first time it meets a (provider, client) pair.  Verdicts are cached per
- * pair and dropped whenever a PCI device comes or goes.
+ * Judging a pair never sleeps: the DMA mapping code asks from atomic
+ * context the first time it meets a (provider, client) pair.  Verdicts are
+ * cached per pair and dropped whenever a PCI device comes or goes.  The
+ * orchestrators' distance query lives here too, so that its loop over the
+ * clients inlines the cache lookup; only its explanations allocate.
  */
 #define pr_fmt(fmt) "pci_p2pdma: " fmt
 
@@ -1004,23 +1006,61 @@ struct p2pdma_verdict p2pdma_client_verdict(struct pci_dev *provider,
 	return p2pdma_client_verdict_inline(provider, dev);
 }
 
-/**
- * p2pdma_client_distance - the distance p2pdma_client_verdict() gives
- * @provider: device exposing the memory
- * @dev: a PCI device, or a device below one
- *
- * For pci_p2pdma_distance_many(), which asks for every client of a call
- * and needs nothing but the distance: an int, where a verdict would be
- * returned through memory.
- *
- * Return: the distance of the pair, or -1 if it is refused.
+/*
+ * The distance p2pdma_client_verdict() gives, or -1 if the pair is refused:
+ * an int, where a verdict would be returned through memory, for the loop
+ * of pci_p2pdma_distance_many(), into which it is inlined.
  */
-int p2pdma_client_distance(struct pci_dev *provider, struct device *dev)
+static __always_inline int p2pdma_client_distance(struct pci_dev *provider,
+						  struct device *dev)
 {
 	struct p2pdma_verdict v = p2pdma_client_verdict_inline(provider, dev);
 
 	return v.map == PCI_P2PDMA_MAP_NOT_SUPPORTED ? -1 : v.distance;
 }
+
+/**
+ * pci_p2pdma_distance_many - can a provider serve every client, how far
+ * @provider: device that exposes the memory
+ * @clients: devices that will DMA to or from it
+ * @num_clients: number of @clients
+ * @verbose: print to dmesg why a client cannot reach @provider
+ *
+ * A client that is not a PCI device is judged by the PCI device above it
+ * (an NVMe controller's or a block device's parent, for instance).
+ *
+ * Return: the sum of the clients' distances (ports crossed) to @provider,
+ * or -1 if any of them cannot do P2P DMA with it.
+ */
+int pci_p2pdma_distance_many(struct pci_dev *provider, struct device **clients,
+			     int num_clients, bool verbose)
+{
+	struct device **c, **end = clients + num_clients;
+	bool unreachable = false;
+	int total = 0;
+
+	if (num_clients <= 0)
+		return -1;
+
+	for (c = clients; c < end; c++) {
+		int distance = p2pdma_client_distance(provider, *c);
+
+		if (distance >= 0) {
+			total += distance;
+			continue;
+		}
+		unreachable = true;
+		if (verbose) {
+			char *why = p2pdma_explain_alloc(provider, *c);
+
+			pci_warn(provider, "%s\n",
+				 why ?: "a client cannot do P2P DMA with it");
+			kfree(why);
+		}
+	}
+	return unreachable ? -1 : total;
+}
+EXPORT_SYMBOL_GPL(pci_p2pdma_distance_many);
 
 /**
  * p2pdma_map_name - the short name of a map type in the P2P reports

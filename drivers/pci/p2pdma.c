@@ -685,49 +685,6 @@ bool pci_has_p2pmem(struct pci_dev *pdev)
 EXPORT_SYMBOL_GPL(pci_has_p2pmem);
 
 /**
- * pci_p2pdma_distance_many - can a provider serve every client, how far
- * @provider: device that exposes the memory
- * @clients: devices that will DMA to or from it
- * @num_clients: number of @clients
- * @verbose: print to dmesg why a client cannot reach @provider
- *
- * A client that is not a PCI device is judged by the PCI device above it
- * (an NVMe controller's or a block device's parent, for instance).
- *
- * Return: the sum of the clients' distances (ports crossed) to @provider,
- * or -1 if any of them cannot do P2P DMA with it.
- */
-int pci_p2pdma_distance_many(struct pci_dev *provider, struct device **clients,
-			     int num_clients, bool verbose)
-{
-	struct device **c, **end = clients + num_clients;
-	bool unreachable = false;
-	int total = 0;
-
-	if (num_clients <= 0)
-		return -1;
-
-	for (c = clients; c < end; c++) {
-		int distance = p2pdma_client_distance(provider, *c);
-
-		if (distance >= 0) {
-			total += distance;
-			continue;
-		}
-		unreachable = true;
-		if (verbose) {
-			char *why = p2pdma_explain_alloc(provider, *c);
-
-			pci_warn(provider, "%s\n",
-				 why ?: "a client cannot do P2P DMA with it");
-			kfree(why);
-		}
-	}
-	return unreachable ? -1 : total;
-}
-EXPORT_SYMBOL_GPL(pci_p2pdma_distance_many);
-
-/**
  * pci_p2pmem_find_many - pick the published provider closest to all clients
  * @clients: devices that will DMA to or from the memory
  * @num_clients: number of @clients

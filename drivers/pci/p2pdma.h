@@ -153,7 +153,6 @@ struct p2pdma_verdict p2pdma_verdict_of(struct pci_dev *provider,
 struct p2pdma_peer p2pdma_peer_of(struct pci_dev *provider, struct device *dev);
 struct p2pdma_verdict p2pdma_client_verdict(struct pci_dev *provider,
 					    struct device *dev);
-int p2pdma_client_distance(struct pci_dev *provider, struct device *dev);
 const char *p2pdma_map_name(enum pci_p2pdma_map_type map);
 bool p2pdma_can_be_client(struct pci_dev *pdev);
 void p2pdma_explain(struct pci_dev *provider, struct device *client,

@@ -879,7 +879,15 @@ p2pdma_verdict_rcu(struct pci_dev *provider, struct pci_p2pdma *prov,
 	void *entry;
 
 	if (prov) {
-		entry = xa_load(&prov->verdicts, key);
+		/*
+		 * xa_load() without its own RCU section and call: the caller
+		 * holds the lock, and this lookup is all of a warm query.
+		 */
+		XA_STATE(xas, &prov->verdicts, key);
+
+		do {
+			entry = xas_load(&xas);
+		} while (xas_retry(&xas, entry));
 		if (xa_is_value(entry) &&
 		    p2pdma_packed_is_current(xa_to_value(entry), gen))
 			return p2pdma_unpack(xa_to_value(entry));

@@ -40,6 +40,9 @@ say "meta|tsc|$(dmesg | sed -n 's/.*tsc: \(Detected [0-9.]* MHz\).*/\1/p' | head
 # p2pmaptime's figures are the median of this many mmap/read/munmap
 # rounds: what they allocate and free (page tables, maple tree nodes)
 # meets the per-CPU caches as the boot left them, ~1k instructions apart.
+# It runs on CPU 0 from its exec on: when it pinned itself only after its
+# mm had run on the other CPU, every munmap() of some boots cost ~210
+# instructions more, likely for that CPU left in the mm's TLB mask.
 MAPTIME_REPS=5
 
 # Instructions per MiB of a window over BYTES, to a tenth: a whole-number
@@ -71,7 +74,7 @@ large_bar() {
 	say "$pre/memmap|$(dmesg | sed -n 's/^.*p2ptestprov.* bytes, \([0-9]*\) per GiB$/\1/p')|bytes/GiB"
 	say "$pre/add-resource|$(dmesg | sed -n 's/^.*p2ptestprov.*pci_p2pdma_add_resource: \([0-9]*\) ns$/\1/p')|ns/call"
 	alloc=/sys/bus/pci/devices/$iv/p2pmem/allocate
-	if out=$(p2pmaptime -r -n "$MAPTIME_REPS" "$alloc" 1G 2>&1); then
+	if out=$(taskset 1 p2pmaptime -r -n "$MAPTIME_REPS" "$alloc" 1G 2>&1); then
 		set -- $out
 		say "$pre/mmap|$(per_mib "$2" "$1")|ns/MiB"
 		say "$pre/touch|$(per_mib "$5" "$1")|ns/MiB"
@@ -177,7 +180,7 @@ fi
 # memory is cleared at its first fault (ours) or not at all (stock).
 if [ "$mode" != time ] && [ "$topo" = a ]; then
 	ALLOC=/sys/bus/pci/devices/$PROV/p2pmem/allocate
-	if out=$(p2pmaptime -n "$MAPTIME_REPS" "$ALLOC" 2>&1); then
+	if out=$(taskset 1 p2pmaptime -n "$MAPTIME_REPS" "$ALLOC" 2>&1); then
 		set -- $out
 		say "mmap/whole|$(per_mib "$2" "$1")|ns/MiB"
 		say "munmap/whole|$(per_mib "$3" "$1")|ns/MiB"

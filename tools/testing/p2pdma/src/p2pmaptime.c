@@ -237,9 +237,11 @@ int main(int argc, char **argv)
 	if (argc != 1 && argc != 2)
 		usage(NULL);
 	/*
-	 * One CPU throughout: a process that has run on both vCPUs makes
+	 * One CPU from here on: a process that runs on both vCPUs makes
 	 * munmap() and the faults shoot down the other's TLB, depending on
-	 * where the scheduler happened to put it.
+	 * where the scheduler happened to put it.  Where the mm ran before
+	 * this call stays in its TLB mask, so make bench also starts the
+	 * program on CPU 0 (taskset).
 	 */
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);

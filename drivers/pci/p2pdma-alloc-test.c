@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests of P2PDMA providers: registering BAR ranges, allocating and
- * freeing P2P memory, bus addresses, publishing and finding providers, and
- * the "use P2P memory" configuration strings.
+ * freeing P2P memory, the account of memory cleared ahead, bus addresses,
+ * publishing and finding providers, and the "use P2P memory" configuration
+ * strings.
  *
  * Providers are endpoints of emulated PCI hierarchies (p2pdma-test-fabric.c).
  * Their BARs have struct pages but nothing behind them: the tests look at
- * addresses only and never touch P2P memory.  Every allocation is freed by
+ * addresses only and never touch P2P memory (clearing ahead is given a
+ * function that writes nothing).  Every allocation is freed by
  * a deferred action registered after the fabric, so it is gone before the
  * fabric removes the provider (removal waits for P2P memory to be freed).
  */
@@ -815,6 +817,126 @@ static void p2pdma_test_max_folio(struct kunit *test)
 	percpu_ref_put_many(&prov->users, 2);
 }
 
+/* KUnit's BARs have nothing behind them: account for the unit, write nothing. */
+static void p2pdma_test_no_clear(void *kaddr, size_t len)
+{
+}
+
+static struct p2pdma_range *p2pdma_test_first_range(struct pci_p2pdma *prov)
+{
+	return list_first_entry(&prov->ranges, struct p2pdma_range, node);
+}
+
+/*
+ * Clearing ahead takes only units that are wholly free, each once, and the
+ * memory it holds still counts as available.
+ */
+static void p2pdma_test_clean_account(struct kunit *test)
+{
+	struct pci_dev *pdev = p2pdma_test_ep(test, &one_ep_topo, "ep");
+	struct p2pdma_range *range;
+	struct pci_p2pdma *prov;
+	unsigned long i;
+
+	if (!IS_ENABLED(CONFIG_ARCH_WANT_OPTIMIZE_DAX_VMEMMAP))
+		kunit_skip(test,
+			   "no compound device pages on this architecture");
+	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(pdev, 0, 0, 0), 0);
+	prov = rcu_dereference_protected(pdev->p2pdma, 1);
+	range = p2pdma_test_first_range(prov);
+	KUNIT_ASSERT_NOT_NULL(test, range->uncleared);
+
+	/* A driver's page lands in the first unit, which is not cleared. */
+	KUNIT_ASSERT_NOT_NULL(test, p2pdma_test_alloc(test, pdev, PAGE_SIZE));
+	KUNIT_EXPECT_FALSE(test, p2pdma_clean_unit(prov, range, 0,
+						   p2pdma_test_no_clear));
+	for (i = 1; i < BAR_SIZE / PMD_SIZE; i++)
+		KUNIT_EXPECT_TRUE(test,
+				  p2pdma_clean_unit(prov, range, i,
+						    p2pdma_test_no_clear));
+	KUNIT_EXPECT_EQ(test, p2pdma_cleared_bytes(prov), BAR_SIZE - PMD_SIZE);
+	KUNIT_EXPECT_EQ(test, p2pdma_free_bytes(prov), BAR_SIZE - PAGE_SIZE);
+	/* Cleared units are out of the pool: not taken twice. */
+	for (i = 0; i < BAR_SIZE / PMD_SIZE; i++)
+		KUNIT_EXPECT_FALSE(test,
+				   p2pdma_clean_unit(prov, range, i,
+						     p2pdma_test_no_clear));
+	/* The fabric's removal finds the cleared units back in the pool. */
+}
+
+/*
+ * A user mapping takes cleared memory aligned as asked, and a driver whose
+ * request the pool cannot serve gets the cleared memory back.
+ */
+static void p2pdma_test_clean_take_and_give_back(struct kunit *test)
+{
+	struct pci_dev *pdev = p2pdma_test_ep(test, &one_ep_topo, "ep");
+	struct p2pdma_test_alloc *big;
+	struct p2pdma_range *range;
+	struct pci_p2pdma *prov;
+	void *kaddr, *user;
+
+	if (!IS_ENABLED(CONFIG_ARCH_WANT_OPTIMIZE_DAX_VMEMMAP))
+		kunit_skip(test,
+			   "no compound device pages on this architecture");
+	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(pdev, 0, 0, 0), 0);
+	prov = rcu_dereference_protected(pdev->p2pdma, 1);
+	range = p2pdma_test_first_range(prov);
+	kaddr = phys_to_virt(range->pgmap.range.start);
+
+	/* Units 1 and 2 cleared: no 4 MiB run aligned to 4 MiB... */
+	KUNIT_ASSERT_TRUE(test, p2pdma_clean_unit(prov, range, 1,
+						  p2pdma_test_no_clear));
+	KUNIT_ASSERT_TRUE(test, p2pdma_clean_unit(prov, range, 2,
+						  p2pdma_test_no_clear));
+	KUNIT_ASSERT_NOT_NULL(test, p2pdma_get_live(pdev, 1));
+	KUNIT_EXPECT_NULL(test, p2pdma_clean_alloc(prov, SZ_4M, SZ_4M));
+	/* ... but one aligned to 2 MiB, and nothing to round a size up. */
+	KUNIT_EXPECT_NULL(test,
+			  p2pdma_clean_alloc(prov, SZ_2M + PAGE_SIZE, SZ_2M));
+	user = p2pdma_clean_alloc(prov, SZ_4M, SZ_2M);
+	KUNIT_EXPECT_PTR_EQ(test, user, kaddr + SZ_2M);
+	KUNIT_EXPECT_EQ(test, p2pdma_cleared_bytes(prov), 0);
+	KUNIT_EXPECT_EQ(test, p2pdma_free_bytes(prov), BAR_SIZE - SZ_4M);
+	/* The mapping gives its memory back to the pool. */
+	if (user)
+		gen_pool_free(prov->pool, (unsigned long)user, SZ_4M);
+	percpu_ref_put(&prov->users);
+
+	/* All but a unit cleared: a driver still gets the whole BAR. */
+	KUNIT_ASSERT_TRUE(test, p2pdma_clean_unit(prov, range, 0,
+						  p2pdma_test_no_clear));
+	KUNIT_ASSERT_TRUE(test, p2pdma_clean_unit(prov, range, 2,
+						  p2pdma_test_no_clear));
+	KUNIT_ASSERT_TRUE(test, p2pdma_clean_unit(prov, range, 3,
+						  p2pdma_test_no_clear));
+	big = p2pdma_test_alloc(test, pdev, BAR_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_EXPECT_PTR_EQ(test, big->addr, kaddr);
+	KUNIT_EXPECT_EQ(test, p2pdma_cleared_bytes(prov), 0);
+	KUNIT_EXPECT_EQ(test, p2pdma_free_bytes(prov), 0);
+	p2pdma_test_free(test, big);
+	KUNIT_EXPECT_EQ(test, p2pdma_free_bytes(prov), BAR_SIZE);
+}
+
+/* A range of base pages is never cleared ahead. */
+static void p2pdma_test_clean_base_pages(struct kunit *test)
+{
+	struct pci_dev *pdev = p2pdma_test_ep(test, &one_ep_topo, "ep");
+	struct pci_p2pdma *prov;
+
+	KUNIT_ASSERT_EQ(test,
+			pci_p2pdma_add_resource_max_folio(pdev, 0, 0, 0,
+							  PAGE_SIZE),
+			0);
+	prov = rcu_dereference_protected(pdev->p2pdma, 1);
+	KUNIT_EXPECT_NULL(test, p2pdma_test_first_range(prov)->uncleared);
+	KUNIT_ASSERT_NOT_NULL(test, p2pdma_get_live(pdev, 1));
+	KUNIT_EXPECT_NULL(test, p2pdma_clean_alloc(prov, SZ_2M, SZ_2M));
+	percpu_ref_put(&prov->users);
+	KUNIT_EXPECT_EQ(test, p2pdma_free_bytes(prov), BAR_SIZE);
+}
+
 static struct kunit_case p2pdma_provider_test_cases[] = {
 	KUNIT_CASE_PARAM(p2pdma_test_add_rejects, p2pdma_reject_gen_params),
 	KUNIT_CASE(p2pdma_test_add_whole_bar),
@@ -823,6 +945,9 @@ static struct kunit_case p2pdma_provider_test_cases[] = {
 	KUNIT_CASE_PARAM(p2pdma_test_folio_order, p2pdma_order_gen_params),
 	KUNIT_CASE(p2pdma_test_folios),
 	KUNIT_CASE(p2pdma_test_max_folio),
+	KUNIT_CASE(p2pdma_test_clean_account),
+	KUNIT_CASE(p2pdma_test_clean_take_and_give_back),
+	KUNIT_CASE(p2pdma_test_clean_base_pages),
 	KUNIT_CASE(p2pdma_test_alloc_and_free),
 	KUNIT_CASE(p2pdma_test_sgl),
 	KUNIT_CASE(p2pdma_test_publish_find),

@@ -17,13 +17,14 @@
  * p2pdma_user_page_free(), only once that request is done.
  *
  * A mapping reads as zeros where it was never written, whatever an earlier
- * user left in the BAR.  The memory is cleared at the first fault on it,
- * in units of a folio or a PMD (2 MiB on x86-64), whichever is smaller,
- * not at mmap(): clearing a BAR of many GiB through an uncached mapping
- * takes seconds to minutes, which mmap() would pay up front even for
- * memory never touched, and a fault pays it for the entry it maps.  A unit
- * is cleared once; a later fault on it (after MADV_DONTNEED, or in a
- * child) finds what was written there.
+ * user left in the BAR.  It takes memory cleared ahead in the background
+ * where there is enough (see p2pdma-clean.c); else the memory is cleared at
+ * the first fault on it, in units of a folio or a PMD (2 MiB on x86-64),
+ * whichever is smaller, not at mmap(): clearing a BAR of many GiB through
+ * an uncached mapping takes seconds to minutes, which mmap() would pay up
+ * front even for memory never touched, and a fault pays it for the entry
+ * it maps.  A unit is cleared once; a later fault on it (after
+ * MADV_DONTNEED, or in a child) finds what was written there.
  *
  * A folio stays with the mapping while any VMA covers part of it: fork(),
  * mremap() and a split share the mapping, and munmap() gives back each
@@ -54,6 +55,7 @@
  * @revoke_lock: faults (read) against the provider's removal (write)
  * @revoked: the provider is going away: faults get SIGBUS
  * @node: entry in &pci_p2pdma.user_maps while it holds folios
+ * @prov: the provider, there while @held has a bit set
  * @pfn: first page frame, also the file offset of its VMAs, in pages
  * @len: bytes the mapping can reach, its length at mmap() (it cannot grow)
  * @nr_folios: folios taken from the pool
@@ -70,6 +72,7 @@ struct p2pdma_user_map {
 	struct rw_semaphore revoke_lock;
 	bool revoked;
 	struct list_head node;
+	struct pci_p2pdma *prov;
 	unsigned long pfn;
 	size_t len;
 	unsigned long nr_folios;
@@ -85,33 +88,6 @@ struct p2pdma_user_map {
  * against the provider's removal.
  */
 static DEFINE_MUTEX(p2pdma_user_maps_lock);
-
-/*
- * Bytes cleared between two chances to reschedule: the CPU writes every
- * byte through an uncached mapping.
- */
-#define P2PDMA_CLEAR_CHUNK SZ_256K
-
-static void p2pdma_clear(void *kaddr, size_t len)
-{
-	void __iomem *mem = (void __iomem __force *)kaddr;
-	size_t done, n;
-
-	for (done = 0; done < len; done += n) {
-		cond_resched();
-		n = min(len - done, P2PDMA_CLEAR_CHUNK);
-		/* Device memory: the I/O accessor clears it. */
-		memset_io(mem + done, 0, n);
-	}
-	/*
-	 * The writes are posted.  A peer's DMA into the BAR takes another
-	 * path and could arrive first, to be overwritten by zeros; a read
-	 * behind them on the same path completes only once they have landed
-	 * (PCIe r6.0 sec 2.4.1: a non-posted request does not pass a posted
-	 * one).
-	 */
-	readb(mem + len - 1);
-}
 
 /* Clear unit @i of @map, as far as the mapping reaches. */
 static void p2pdma_user_map_clear_unit(struct p2pdma_user_map *map,
@@ -181,7 +157,9 @@ static bool p2pdma_still_mapped(struct vm_area_struct *gone,
 /*
  * @vma is going: give back each folio of its range that no other VMA maps.
  * It has left the file's VMA tree by now; a concurrent munmap() of another
- * VMA of the same folio waits on the lock, and then finds neither.
+ * VMA of the same folio waits on the lock, and then finds neither.  What
+ * comes back is cleared ahead again (a folio still pinned for I/O comes
+ * back later, and waits for the next time).
  */
 static void p2pdma_user_map_unmapped(struct p2pdma_user_map *map,
 				     struct vm_area_struct *vma)
@@ -193,6 +171,9 @@ static void p2pdma_user_map_unmapped(struct p2pdma_user_map *map,
 	struct address_space *mapping = vma->vm_file->f_mapping;
 	unsigned long i, start;
 
+	/* While a folio still holds the provider: it may be given back. */
+	if (find_next_bit(map->held, last + 1, first) <= last)
+		p2pdma_clean_kick(map->prov);
 	mutex_lock(&p2pdma_user_maps_lock);
 	i_mmap_lock_read(mapping);
 	for (i = first; i <= last; i++) {
@@ -302,8 +283,30 @@ static const struct vm_operations_struct p2pdma_vm_ops = {
 	.huge_fault = p2pdma_vm_huge_fault,
 };
 
-static struct p2pdma_user_map *p2pdma_user_map_alloc(unsigned long nr,
-						     unsigned int folio_shift)
+/*
+ * Take @size bytes aligned to @align for a mapping, cleared ahead if there
+ * are enough (@cleared says so), else from the pool.  Only if neither can
+ * serve it, the unit the cleaner is writing to may be what is missing.
+ */
+static void *p2pdma_user_alloc(struct pci_p2pdma *prov, size_t size,
+			       size_t align, bool *cleared)
+{
+	void *kaddr = p2pdma_clean_alloc(prov, size, align);
+
+	*cleared = kaddr;
+	if (kaddr)
+		return kaddr;
+	kaddr = p2pdma_pool_alloc_aligned(prov, size, align);
+	if (kaddr)
+		return kaddr;
+	p2pdma_clean_hold(prov);
+	kaddr = p2pdma_pool_alloc_aligned(prov, size, align);
+	p2pdma_clean_release(prov);
+	return kaddr;
+}
+
+static struct p2pdma_user_map *
+p2pdma_user_map_alloc(unsigned long nr, unsigned int folio_shift, bool cleared)
 {
 	unsigned int clear_shift = min(folio_shift, PMD_SHIFT);
 	unsigned long held_longs = BITS_TO_LONGS(nr);
@@ -324,6 +327,8 @@ static struct p2pdma_user_map *p2pdma_user_map_alloc(unsigned long nr,
 	map->folio_shift = folio_shift;
 	map->clear_shift = clear_shift;
 	map->cleared = map->held + held_longs;
+	if (cleared)
+		bitmap_fill(map->cleared, nr << (folio_shift - clear_shift));
 	return map;
 }
 
@@ -332,7 +337,8 @@ static struct p2pdma_user_map *p2pdma_user_map_alloc(unsigned long nr,
  * @prov: the provider, with no count taken
  * @vma: the VMA, whose length is checked by the caller
  *
- * The memory is cleared and the page tables are filled at fault time.
+ * The mapping takes memory cleared ahead where enough is, else memory that
+ * is cleared at fault time; the page tables are filled at fault time.
  *
  * Return: 0, or -ENODEV when the provider is going away, -ENOMEM when the
  * pool has no room (or no memory for the bookkeeping).
@@ -345,12 +351,13 @@ int p2pdma_mmap(struct pci_p2pdma *prov, struct vm_area_struct *vma)
 	struct p2pdma_user_map *map;
 	unsigned int folio_shift;
 	unsigned long i, nr;
+	bool cleared;
 	void *kaddr;
 
 	/* Counts per folio follow, once the folio size is known. */
 	if (!p2pdma_get_live(prov->pdev, 1))
 		return -ENODEV;
-	kaddr = p2pdma_pool_alloc_aligned(prov, taken, unit);
+	kaddr = p2pdma_user_alloc(prov, taken, unit, &cleared);
 	if (!kaddr)
 		goto err_live;
 	/*
@@ -359,12 +366,13 @@ int p2pdma_mmap(struct pci_p2pdma *prov, struct vm_area_struct *vma)
 	 */
 	folio_shift = PAGE_SHIFT + folio_order(virt_to_folio(kaddr));
 	nr = taken >> folio_shift;
-	map = p2pdma_user_map_alloc(nr, folio_shift);
+	map = p2pdma_user_map_alloc(nr, folio_shift, cleared);
 	if (!map)
 		goto err_pool;
 	/* Each folio counts on the provider until it is back in the pool. */
 	percpu_ref_get_many(&prov->users, nr - 1);
 
+	map->prov = prov;
 	map->pfn = page_to_pfn(virt_to_page(kaddr));
 	map->len = len;
 	/* The pool's count on each folio is now the mapping's. */
@@ -384,6 +392,11 @@ int p2pdma_mmap(struct pci_p2pdma *prov, struct vm_area_struct *vma)
 	 * for huge entries where transparent huge pages are "madvise".
 	 */
 	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_HUGEPAGE);
+	/* User space maps this provider: clear its free memory from now on. */
+	if (!READ_ONCE(prov->clean_started)) {
+		WRITE_ONCE(prov->clean_started, true);
+		p2pdma_clean_kick(prov);
+	}
 	return 0;
 
 err_pool:

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The p2pmem/ sysfs group of a P2P provider: its size, what is free, whether
- * it is published, the unit in which mappings take memory, "allocate", a
- * file user space maps to get P2P memory it can hand to O_DIRECT I/O (see
- * p2pdma-mmap.c), and "peers", which PCI functions can read and write that
- * memory, readable by everyone.
+ * The p2pmem/ sysfs group of a P2P provider: its size, what is free and how
+ * much of that is cleared ahead, whether it is published, the unit in which
+ * mappings take memory, "allocate", a file user space maps to get P2P
+ * memory it can hand to O_DIRECT I/O (see p2pdma-mmap.c), and "peers",
+ * which PCI functions can read and write that memory, readable by everyone.
  */
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -37,9 +37,17 @@ static ssize_t available_show(struct device *dev, struct device_attribute *attr,
 			      char *buf)
 {
 	return sysfs_emit(buf, "%zu\n",
-			  gen_pool_avail(p2pdma_of_kobj(&dev->kobj)->pool));
+			  p2pdma_free_bytes(p2pdma_of_kobj(&dev->kobj)));
 }
 static DEVICE_ATTR_RO(available);
+
+static ssize_t cleared_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%zu\n",
+			  p2pdma_cleared_bytes(p2pdma_of_kobj(&dev->kobj)));
+}
+static DEVICE_ATTR_RO(cleared);
 
 static ssize_t published_show(struct device *dev, struct device_attribute *attr,
 			      char *buf)
@@ -214,11 +222,9 @@ static struct bin_attribute p2pmem_peers = {
 };
 
 static struct attribute *p2pmem_attrs[] = {
-	&dev_attr_size.attr,
-	&dev_attr_available.attr,
-	&dev_attr_published.attr,
-	&dev_attr_mmap_unit.attr,
-	NULL,
+	&dev_attr_size.attr,	  &dev_attr_available.attr,
+	&dev_attr_cleared.attr,	  &dev_attr_published.attr,
+	&dev_attr_mmap_unit.attr, NULL,
 };
 
 static struct bin_attribute *p2pmem_bin_attrs[] = {

@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) "pci_p2pdma: " fmt
 
 #include <kunit/visibility.h>
+#include <linux/bitmap.h>
 #include <linux/ctype.h>
 #include <linux/device.h>
 #include <linux/err.h>
@@ -20,6 +21,7 @@
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/random.h>
+#include <linux/rculist.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -109,14 +111,33 @@ __p2pdma_get_live(struct pci_dev *pdev, unsigned long nr)
 	return prov;
 }
 
+/*
+ * The pool could not serve @size bytes aligned to @align: give it the
+ * memory cleared ahead and try again.
+ */
+static noinline void *p2pdma_pool_alloc_slow(struct pci_p2pdma *prov,
+					     size_t size, size_t align)
+{
+	struct genpool_data_align data = { .align = align };
+	void *addr = NULL;
+
+	if (p2pdma_clean_give_back(prov))
+		addr = (void *)gen_pool_alloc_algo(prov->pool, size,
+						   gen_pool_first_fit_align,
+						   &data);
+	if (!addr)
+		trace_pci_p2pdma_alloc_fail(prov->pdev, size,
+					    p2pdma_free_bytes(prov));
+	return addr;
+}
+
 static __always_inline void *__p2pdma_pool_alloc(struct pci_p2pdma *prov,
 						 size_t size)
 {
 	void *addr = (void *)gen_pool_alloc(prov->pool, size);
 
 	if (unlikely(!addr))
-		trace_pci_p2pdma_alloc_fail(prov->pdev, size,
-					    gen_pool_avail(prov->pool));
+		addr = p2pdma_pool_alloc_slow(prov, size, PAGE_SIZE);
 	return addr;
 }
 
@@ -164,8 +185,7 @@ void *p2pdma_pool_alloc_aligned(struct pci_p2pdma *prov, size_t size,
 	addr = (void *)gen_pool_alloc_algo(prov->pool, size,
 					   gen_pool_first_fit_align, &data);
 	if (unlikely(!addr))
-		trace_pci_p2pdma_alloc_fail(prov->pdev, size,
-					    gen_pool_avail(prov->pool));
+		addr = p2pdma_pool_alloc_slow(prov, size, align);
 	return addr;
 }
 
@@ -175,8 +195,7 @@ static void p2pdma_wait_for_users(struct pci_p2pdma *prov)
 	while (!wait_for_completion_timeout(&prov->users_gone, 10 * HZ))
 		pci_warn(prov->pdev,
 			 "removal waits for drivers to free their P2P memory (%zu bytes still allocated)\n",
-			 gen_pool_size(prov->pool) -
-				 gen_pool_avail(prov->pool));
+			 gen_pool_size(prov->pool) - p2pdma_free_bytes(prov));
 }
 
 static void p2pdma_release_ranges(struct pci_p2pdma *prov)
@@ -186,6 +205,7 @@ static void p2pdma_release_ranges(struct pci_p2pdma *prov)
 	list_for_each_entry_safe(range, tmp, &prov->ranges, node) {
 		memunmap_pages(&range->pgmap);
 		list_del(&range->node);
+		bitmap_free(range->uncleared);
 		kfree(range);
 	}
 }
@@ -209,6 +229,8 @@ static void p2pdma_teardown(void *provider)
 	/* ... and the existing ones get SIGBUS from here on. */
 	p2pdma_revoke_user_maps(prov);
 	p2pdma_wait_for_users(prov);
+	/* The cleaner writes to the memory: stop it before it goes. */
+	p2pdma_clean_hold(prov);
 	p2pdma_release_ranges(prov);
 
 	RCU_INIT_POINTER(pdev->p2pdma, NULL);
@@ -236,6 +258,7 @@ static struct pci_p2pdma *p2pdma_create(struct pci_dev *pdev)
 	INIT_LIST_HEAD(&prov->ranges);
 	prov->folio_shift = PAGE_SHIFT;
 	init_completion(&prov->users_gone);
+	p2pdma_clean_init(prov);
 	/* Filled from the DMA map path, which may run in any context. */
 	xa_init_flags(&prov->verdicts, XA_FLAGS_LOCK_IRQ);
 
@@ -389,6 +412,9 @@ static int p2pdma_add_range(struct pci_p2pdma *prov, int bar, size_t size,
 					   max_order, &why);
 	}
 	range->pgmap.vmemmap_shift = order;
+	ret = p2pdma_clean_init_range(range);
+	if (ret)
+		goto err_range;
 
 	addr = memremap_pages(&range->pgmap, node);
 	if (IS_ERR(addr)) {
@@ -396,8 +422,7 @@ static int p2pdma_add_range(struct pci_p2pdma *prov, int bar, size_t size,
 		pci_err(pdev,
 			"P2P memory: no struct pages for BAR %d range %pr: %d\n",
 			bar, &range->pgmap.range, ret);
-		kfree(range);
-		return ret;
+		goto err_range;
 	}
 
 	/*
@@ -411,10 +436,10 @@ static int p2pdma_add_range(struct pci_p2pdma *prov, int bar, size_t size,
 				 range->pgmap.range.start, size, node, range);
 	if (ret) {
 		memunmap_pages(&range->pgmap);
-		kfree(range);
-		return ret;
+		goto err_range;
 	}
-	list_add_tail(&range->node, &prov->ranges);
+	/* The cleaner walks the list without the lock. */
+	list_add_tail_rcu(&range->node, &prov->ranges);
 	pci_info(pdev,
 		 "P2P memory: %zu bytes from BAR %d at offset %#llx, in folios of %lu KiB\n",
 		 size, bar, offset, (PAGE_SIZE << order) >> 10);
@@ -427,6 +452,11 @@ static int p2pdma_add_range(struct pci_p2pdma *prov, int bar, size_t size,
 		   max(prov->bus_addr_max,
 		       range->pgmap.range.end + range->bus_offset));
 	return 0;
+
+err_range:
+	bitmap_free(range->uncleared);
+	kfree(range);
+	return ret;
 }
 
 /**
@@ -526,7 +556,10 @@ EXPORT_SYMBOL_GPL(pci_p2pdma_add_resource);
  * @size: bytes wanted (rounded up to whole pages)
  *
  * The allocation keeps the provider's memory in place until it is freed
- * with pci_free_p2pmem(); removal of the provider waits for that.
+ * with pci_free_p2pmem(); removal of the provider waits for that.  Memory
+ * cleared ahead for user mappings comes back to the pool when the pool is
+ * short; the PMD-sized unit being cleared at that moment does not.  Does
+ * not sleep.
  *
  * Return: kernel address of the memory, or NULL if @pdev has no P2P memory,
  * is going away, or has not enough left.

@@ -9,13 +9,17 @@
 #include <linux/completion.h>
 #include <linux/dma-map-ops.h>
 #include <linux/genalloc.h>
+#include <linux/io.h>
 #include <linux/memremap.h>
 #include <linux/mutex.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/percpu-refcount.h>
 #include <linux/seq_buf.h>
+#include <linux/sched.h>
 #include <linux/seqlock.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 /**
@@ -35,6 +39,13 @@
  *	mappings take memory in units of this size, aligned to it
  * @user_file: the file user mappings are moved to, see p2pdma-mmap.c
  * @user_maps: the &struct p2pdma_user_map that hold folios of the pool
+ * @clean_lock: the account of cleared memory: @cleared, @clearing and the
+ *	ranges' &p2pdma_range.uncleared bitmaps, see p2pdma-clean.c
+ * @cleared: bytes of free memory cleared ahead and held out of @pool
+ * @clearing: bytes the cleaner took out of @pool and is clearing now
+ * @clean_work: the cleaner
+ * @clean_holds: callers that need the cleaner stopped
+ * @clean_started: a user mapping was made, so free memory is cleared
  */
 struct pci_p2pdma {
 	struct gen_pool *pool;
@@ -48,6 +59,12 @@ struct pci_p2pdma {
 	unsigned int folio_shift;
 	struct file *user_file;
 	struct list_head user_maps;
+	spinlock_t clean_lock; /* the account of cleared memory */
+	size_t cleared;
+	size_t clearing;
+	struct delayed_work clean_work;
+	atomic_t clean_holds;
+	bool clean_started;
 };
 
 /**
@@ -76,6 +93,9 @@ struct p2pdma_memo {
  * @bus_offset: PCI bus address minus CPU physical address of the BAR
  * @node: entry in &pci_p2pdma.ranges
  * @memo: the map path's memo of its last client
+ * @uncleared: a bit per PMD-sized unit, clear while the unit is cleared
+ *	memory held out of the pool; NULL for a range in folios smaller than
+ *	a PMD, which is never cleared ahead
  */
 struct p2pdma_range {
 	struct dev_pagemap pgmap;
@@ -83,6 +103,7 @@ struct p2pdma_range {
 	u64 bus_offset;
 	struct list_head node;
 	struct p2pdma_memo memo;
+	unsigned long *uncleared;
 };
 
 static inline struct p2pdma_range *to_p2pdma_range(struct dev_pagemap *pgmap)
@@ -171,6 +192,56 @@ extern const struct attribute_group p2pmem_group;
 int p2pdma_mmap(struct pci_p2pdma *prov, struct vm_area_struct *vma);
 void p2pdma_revoke_user_maps(struct pci_p2pdma *prov);
 int p2pdma_user_file_create(struct pci_p2pdma *prov);
+
+/*
+ * Bytes cleared between two chances to reschedule: the CPU writes every
+ * byte through an uncached mapping.
+ */
+#define P2PDMA_CLEAR_CHUNK SZ_256K
+
+/**
+ * p2pdma_clear - write zeros to P2P memory and wait for them to land
+ * @kaddr: kernel address of the memory
+ * @len: bytes to clear
+ *
+ * Sleeps: clearing a large unit takes a while.  Inline: a fault on base
+ * pages clears a page at a time.
+ */
+static inline void p2pdma_clear(void *kaddr, size_t len)
+{
+	void __iomem *mem = (void __iomem __force *)kaddr;
+	size_t done, n;
+
+	for (done = 0; done < len; done += n) {
+		cond_resched();
+		n = min(len - done, P2PDMA_CLEAR_CHUNK);
+		/* Device memory: the I/O accessor clears it. */
+		memset_io(mem + done, 0, n);
+	}
+	/*
+	 * The writes are posted.  A peer's DMA into the BAR takes another
+	 * path and could arrive first, to be overwritten by zeros; a read
+	 * behind them on the same path completes only once they have landed
+	 * (PCIe r6.0 sec 2.4.1: a non-posted request does not pass a posted
+	 * one).
+	 */
+	readb(mem + len - 1);
+}
+
+/* p2pdma-clean.c */
+void p2pdma_clean_init(struct pci_p2pdma *prov);
+int p2pdma_clean_init_range(struct p2pdma_range *range);
+void p2pdma_clean_kick(struct pci_p2pdma *prov);
+void p2pdma_clean_hold(struct pci_p2pdma *prov);
+void p2pdma_clean_release(struct pci_p2pdma *prov);
+bool p2pdma_clean_give_back(struct pci_p2pdma *prov);
+void *p2pdma_clean_alloc(struct pci_p2pdma *prov, size_t size, size_t align);
+size_t p2pdma_free_bytes(struct pci_p2pdma *prov);
+size_t p2pdma_cleared_bytes(struct pci_p2pdma *prov);
+#if IS_ENABLED(CONFIG_KUNIT)
+bool p2pdma_clean_unit(struct pci_p2pdma *prov, struct p2pdma_range *range,
+		       unsigned long i, void (*clear)(void *kaddr, size_t len));
+#endif
 
 /* p2pdma.c */
 struct pci_p2pdma *p2pdma_get_live(struct pci_dev *pdev, unsigned long nr);

@@ -3,7 +3,7 @@
  * p2pmaptime - how long mmap() and munmap() of a p2pmem/allocate file take
  * for the whole pool.
  *
- *   p2pmaptime [-r] [-n REPS] ALLOCATE_FILE [BYTES]
+ *   p2pmaptime [-r] [-c] [-z] [-n REPS] ALLOCATE_FILE [BYTES]
  *
  * Maps BYTES, or as much of what the sibling 'available' file reports, in
  * whole mmap_unit (the unit in which mappings take memory from the pool),
@@ -14,8 +14,16 @@
  *
  * The faults are those the reads took: one per page with base-page
  * entries, one per huge entry otherwise.  The reads also clear the memory
- * (the kernel clears P2P memory at its first fault).  With -n it does all
- * that REPS times (default 1) and prints the median of each figure.  With
+ * (the kernel clears P2P memory at its first fault), unless the kernel
+ * cleared it ahead: with -c, each repetition first waits, up to
+ * CLEARED_WAIT_S seconds, until the sibling 'cleared' file reports at least
+ * the length it maps and the kernel has cleared all it can ('available' in
+ * whole 2 MiB units), so that no clearing runs while it measures (a
+ * mapping of one unit, made and dropped first, tells the kernel that user
+ * space maps this provider).  With -z the reads also
+ * check that every page starts with a zero byte, and the program fails if
+ * one does not.  With -n it does all that REPS times (default 1) and
+ * prints the median of each figure.  With
  * -r it then maps and reads it all again, drops the page table entries
  * with MADV_DONTNEED and reads every page once more, for the faults alone,
  * and adds
@@ -50,11 +58,14 @@
 
 #include "common.h"
 
-static const char usage_str[] = "[-r] [-n REPS] ALLOCATE_FILE [BYTES]";
+static const char usage_str[] =
+	"[-r] [-c] [-z] [-n REPS] ALLOCATE_FILE [BYTES]";
 
 #define SETTLE_US 50000
 #define TICK_SKEW_NS 1000000
 #define MAX_REPS 63
+#define CLEARED_WAIT_S 900
+#define CLEARED_POLL_US 10000
 
 static uint64_t now_ns(void)
 {
@@ -161,16 +172,68 @@ struct samples {
 	uint64_t touch_ns[MAX_REPS];
 	uint64_t unmap_ns[MAX_REPS];
 	uint64_t faults[MAX_REPS];
+	/* Pages whose first byte was not zero, with -z. */
+	uint64_t dirty;
 };
 
+/* What the options ask of each repetition. */
+struct options {
+	/* -c: wait for memory cleared ahead. */
+	bool ahead;
+	char cleared_path[4096];
+	char avail_path[4096];
+	/* -z: check what the reads find. */
+	bool zeros;
+};
+
+#define CLEAR_UNIT (2UL << 20)
+
+/*
+ * Wait until the kernel has cleared ahead @len bytes and all else it can;
+ * a mapping of one unit, made and dropped, first starts it on a provider
+ * no process mapped yet.
+ */
+static void wait_cleared(const struct options *o, int fd, size_t len,
+			 uint64_t unit)
+{
+	static bool primed;
+	uint64_t cleared, avail;
+	void *p;
+	int polls;
+
+	if (!primed) {
+		p = p2p_map_at(fd, unit, unit);
+		if (p == MAP_FAILED)
+			die("mmap of %" PRIu64 " bytes: %s", unit,
+			    strerror(errno));
+		munmap(p, unit);
+		primed = true;
+	}
+	for (polls = 0;; polls++) {
+		if (read_sysfs_u64(o->cleared_path, &cleared) ||
+		    read_sysfs_u64(o->avail_path, &avail))
+			exit(1);
+		if (cleared >= len && cleared >= avail - avail % CLEAR_UNIT)
+			return;
+		if (polls >= CLEARED_WAIT_S * (1000000 / CLEARED_POLL_US))
+			die("%s: %" PRIu64 " of %" PRIu64
+			    " bytes cleared after %d s, %zu wanted",
+			    o->cleared_path, cleared, avail, CLEARED_WAIT_S,
+			    len);
+		usleep(CLEARED_POLL_US);
+	}
+}
+
 static void measure_once(int fd, size_t len, uint64_t unit, size_t page,
-			 struct samples *s, int i)
+			 const struct options *o, struct samples *s, int i)
 {
 	volatile unsigned char *p;
 	uint64_t t0;
 	long faults;
 	size_t off;
 
+	if (o->ahead)
+		wait_cleared(o, fd, len, unit);
 	settle();
 	t0 = now_ns();
 	p = p2p_map_at(fd, len, unit);
@@ -180,9 +243,14 @@ static void measure_once(int fd, size_t len, uint64_t unit, size_t page,
 	settle();
 	faults = minor_faults();
 	t0 = now_ns();
-	/* Touch every page; what they hold is not this tool's business. */
-	for (off = 0; off < len; off += page)
-		(void)p[off];
+	/* Touch every page; what they hold matters only with -z. */
+	if (o->zeros) {
+		for (off = 0; off < len; off += page)
+			s->dirty += p[off] != 0;
+	} else {
+		for (off = 0; off < len; off += page)
+			(void)p[off];
+	}
 	s->touch_ns[i] = now_ns() - t0;
 	s->faults[i] = minor_faults() - faults;
 	settle();
@@ -207,7 +275,8 @@ static uint64_t median(uint64_t *v, int n)
 
 int main(int argc, char **argv)
 {
-	struct samples s;
+	struct samples s = {};
+	struct options o = {};
 	uint64_t avail, want, unit, again_ns;
 	size_t len, page = getpagesize();
 	char avail_path[4096];
@@ -218,10 +287,16 @@ int main(int argc, char **argv)
 	int fd;
 
 	prog_init(argv[0], usage_str);
-	while ((c = getopt(argc, argv, "rn:")) != -1) {
+	while ((c = getopt(argc, argv, "rczn:")) != -1) {
 		switch (c) {
 		case 'r':
 			again = true;
+			break;
+		case 'c':
+			o.ahead = true;
+			break;
+		case 'z':
+			o.zeros = true;
 			break;
 		case 'n':
 			reps = atoi(optarg);
@@ -248,6 +323,12 @@ int main(int argc, char **argv)
 	if (sched_setaffinity(0, sizeof(cpus), &cpus))
 		die("sched_setaffinity: %s", strerror(errno));
 	sibling_path(avail_path, sizeof(avail_path), argv[0], "available");
+	if (o.ahead) {
+		sibling_path(o.cleared_path, sizeof(o.cleared_path), argv[0],
+			     "cleared");
+		sibling_path(o.avail_path, sizeof(o.avail_path), argv[0],
+			     "available");
+	}
 	if (read_sysfs_u64(avail_path, &avail))
 		return 1;
 	unit = p2p_map_unit(argv[0]);
@@ -264,7 +345,7 @@ int main(int argc, char **argv)
 		die("%s: %s", argv[0], strerror(errno));
 
 	for (i = 0; i < reps; i++)
-		measure_once(fd, len, unit, page, &s, i);
+		measure_once(fd, len, unit, page, &o, &s, i);
 	printf("%zu %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64, len,
 	       median(s.map_ns, reps), median(s.unmap_ns, reps),
 	       median(s.faults, reps), median(s.touch_ns, reps));
@@ -273,5 +354,12 @@ int main(int argc, char **argv)
 		printf(" %" PRIu64 " %ld", again_ns, again_faults);
 	}
 	printf("\n");
+	if (s.dirty) {
+		fprintf(stderr,
+			"%s: %" PRIu64
+			" pages did not read as zeros at first\n",
+			argv[0], s.dirty);
+		return 1;
+	}
 	return 0;
 }

@@ -10,6 +10,10 @@
 # The CMB gets 2 MiB folios, so a mapping placed at a 2 MiB boundary takes
 # one fault per 2 MiB; with pci_p2pdma.base_pages=1 (scenario bigbar_base)
 # it gets base pages and one fault per page, for comparison.
+#
+# In folios, what a mapping gives back is cleared again in the background:
+# after the copies wrote data through a mapping, the next one that takes
+# memory cleared ahead must still read zeros everywhere.
 . /tests/lib.sh
 tap_suite qemu_bigbar
 
@@ -67,5 +71,21 @@ if find_pair; then
 	expect_eq "O_DIRECT copy through the 1 GiB CMB" verified \
 		"$(copy_result p2pcopy -s "$PEER_BLK" -d "$PROV_BLK" -m "$ALLOC" -n 16M)"
 	dma_entries_per_request "$ALLOC" "$PROV" "$unit"
+	cleared=/sys/bus/pci/devices/$PROV/p2pmem/cleared
+	if [ "$unit" -gt 4096 ]; then
+		if out=$(p2pmaptime -c -z "$ALLOC" 2>&1); then
+			set -- $out
+			ok "a mapping of memory cleared ahead after the copies reads zeros"
+			check "it took a fault per 2 MiB ($4 for $(($1 / 4096)) pages)" \
+				test "$4" -le $(($1 / unit + 64))
+		else
+			echo "    # $out"
+			not_ok "a mapping of memory cleared ahead after the copies reads zeros"
+		fi
+		expect_eq "every byte is back after it" "$avail" "$(avail_of)"
+	else
+		map_whole "the whole pool maps once more"
+		expect_eq "base pages are never cleared ahead" 0 "$(cat "$cleared")"
+	fi
 fi
 tap_end

@@ -45,6 +45,16 @@ say "meta|tsc|$(dmesg | sed -n 's/.*tsc: \(Detected [0-9.]* MHz\).*/\1/p' | head
 # instructions more, likely for that CPU left in the mm's TLB mask.
 MAPTIME_REPS=5
 
+# Ours clears free memory of user-mapped providers in the background
+# (pci_p2pdma.clear_ahead): off, so that no clearing runs during the other
+# figures, except for the large BAR's rows of memory cleared ahead.
+CLEAR_AHEAD=/sys/module/pci_p2pdma/parameters/clear_ahead
+clear_ahead() {	# Y or N
+	[ -e "$CLEAR_AHEAD" ] && echo "$1" >"$CLEAR_AHEAD"
+	return 0
+}
+clear_ahead N
+
 # Instructions per MiB of a window over BYTES, to a tenth: a whole-number
 # figure of ~160 moves by 0.6% when the window moves by a few hundred.
 per_mib() {	# instructions bytes
@@ -88,6 +98,21 @@ large_bar() {
 		fi
 	else
 		say "error|p2pmaptime: $out|"
+	fi
+	# Ours in folios: the same on memory cleared ahead, each round
+	# waiting until the kernel has cleared all it can.
+	if [ "$pre" = big ] && [ -e "${alloc%/allocate}/cleared" ]; then
+		clear_ahead Y
+		if out=$(taskset 1 p2pmaptime -c -n "$MAPTIME_REPS" "$alloc" 1G 2>&1); then
+			set -- $out
+			say "big/ahead-mmap|$(per_mib "$2" "$1")|ns/MiB"
+			say "big/ahead-touch|$(per_mib "$5" "$1")|ns/MiB"
+			say "big/ahead-munmap|$(per_mib "$3" "$1")|ns/MiB"
+			say "big/ahead-faults|$4|faults"
+		else
+			say "error|p2pmaptime -c: $out|"
+		fi
+		clear_ahead N
 	fi
 	unit=$(cat "/sys/bus/pci/devices/$iv/p2pmem/mmap_unit" 2>/dev/null ||
 		echo 4096)

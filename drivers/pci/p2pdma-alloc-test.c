@@ -828,23 +828,37 @@ static struct p2pdma_range *p2pdma_test_first_range(struct pci_p2pdma *prov)
 }
 
 /*
- * Clearing ahead takes only units that are wholly free, each once, and the
- * memory it holds still counts as available.
+ * The endpoint of one_ep_topo with its whole BAR registered in 2 MiB
+ * folios: its state in @prov and its one range in @range.
  */
-static void p2pdma_test_clean_account(struct kunit *test)
+static struct pci_dev *p2pdma_test_clean_ep(struct kunit *test,
+					    struct pci_p2pdma **prov,
+					    struct p2pdma_range **range)
 {
 	struct pci_dev *pdev = p2pdma_test_ep(test, &one_ep_topo, "ep");
-	struct p2pdma_range *range;
-	struct pci_p2pdma *prov;
-	unsigned long i;
 
 	if (!IS_ENABLED(CONFIG_ARCH_WANT_OPTIMIZE_DAX_VMEMMAP))
 		kunit_skip(test,
 			   "no compound device pages on this architecture");
 	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(pdev, 0, 0, 0), 0);
-	prov = rcu_dereference_protected(pdev->p2pdma, 1);
-	range = p2pdma_test_first_range(prov);
-	KUNIT_ASSERT_NOT_NULL(test, range->uncleared);
+	*prov = rcu_dereference_protected(pdev->p2pdma, 1);
+	*range = p2pdma_test_first_range(*prov);
+	KUNIT_ASSERT_NOT_NULL(test, (*range)->uncleared);
+	return pdev;
+}
+
+/*
+ * Clearing ahead takes only units that are wholly free, each once, and the
+ * memory it holds still counts as available.
+ */
+static void p2pdma_test_clean_account(struct kunit *test)
+{
+	struct p2pdma_range *range;
+	struct pci_p2pdma *prov;
+	struct pci_dev *pdev;
+	unsigned long i;
+
+	pdev = p2pdma_test_clean_ep(test, &prov, &range);
 
 	/* A driver's page lands in the first unit, which is not cleared. */
 	KUNIT_ASSERT_NOT_NULL(test, p2pdma_test_alloc(test, pdev, PAGE_SIZE));
@@ -870,18 +884,13 @@ static void p2pdma_test_clean_account(struct kunit *test)
  */
 static void p2pdma_test_clean_take_and_give_back(struct kunit *test)
 {
-	struct pci_dev *pdev = p2pdma_test_ep(test, &one_ep_topo, "ep");
 	struct p2pdma_test_alloc *big;
 	struct p2pdma_range *range;
 	struct pci_p2pdma *prov;
+	struct pci_dev *pdev;
 	void *kaddr, *user;
 
-	if (!IS_ENABLED(CONFIG_ARCH_WANT_OPTIMIZE_DAX_VMEMMAP))
-		kunit_skip(test,
-			   "no compound device pages on this architecture");
-	KUNIT_ASSERT_EQ(test, pci_p2pdma_add_resource(pdev, 0, 0, 0), 0);
-	prov = rcu_dereference_protected(pdev->p2pdma, 1);
-	range = p2pdma_test_first_range(prov);
+	pdev = p2pdma_test_clean_ep(test, &prov, &range);
 	kaddr = phys_to_virt(range->pgmap.range.start);
 
 	/* Units 1 and 2 cleared: no 4 MiB run aligned to 4 MiB... */

@@ -61,6 +61,15 @@ per_mib() {	# instructions bytes
 	awk -v n="$1" -v b="$2" 'BEGIN { printf "%.1f", n / (b / 1048576) }'
 }
 
+# The rows of one p2pmaptime run: say_maptime PREFIX BYTES MMAP MUNMAP
+# FAULTS TOUCH [...], as p2pmaptime prints them.
+say_maptime() {
+	say "$1mmap|$(per_mib "$3" "$2")|ns/MiB"
+	say "$1touch|$(per_mib "$6" "$2")|ns/MiB"
+	say "$1munmap|$(per_mib "$4" "$2")|ns/MiB"
+	say "$1faults|$5|faults"
+}
+
 # Topology (f): the large-BAR figures, from the p2ptestprov module on the
 # 4 GiB ivshmem BAR (1 GiB folios in ours, base pages with
 # pci_p2pdma.base_pages=1 and in stock): memmap, registration, mapping
@@ -86,10 +95,7 @@ large_bar() {
 	alloc=/sys/bus/pci/devices/$iv/p2pmem/allocate
 	if out=$(taskset 1 p2pmaptime -r -n "$MAPTIME_REPS" "$alloc" 1G 2>&1); then
 		set -- $out
-		say "$pre/mmap|$(per_mib "$2" "$1")|ns/MiB"
-		say "$pre/touch|$(per_mib "$5" "$1")|ns/MiB"
-		say "$pre/munmap|$(per_mib "$3" "$1")|ns/MiB"
-		say "$pre/faults|$4|faults"
+		say_maptime "$pre/" "$@"
 		# Faults alone, on memory the first read cleared (stock has
 		# no fault handler to map it again: -1).
 		if [ "$7" -ge 0 ]; then
@@ -105,10 +111,7 @@ large_bar() {
 		clear_ahead Y
 		if out=$(taskset 1 p2pmaptime -c -n "$MAPTIME_REPS" "$alloc" 1G 2>&1); then
 			set -- $out
-			say "big/ahead-mmap|$(per_mib "$2" "$1")|ns/MiB"
-			say "big/ahead-touch|$(per_mib "$5" "$1")|ns/MiB"
-			say "big/ahead-munmap|$(per_mib "$3" "$1")|ns/MiB"
-			say "big/ahead-faults|$4|faults"
+			say_maptime big/ahead- "$@"
 		else
 			say "error|p2pmaptime -c: $out|"
 		fi

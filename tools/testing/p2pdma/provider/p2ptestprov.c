@@ -11,14 +11,15 @@
  * At probe it also says how much memory the struct pages of the BAR take:
  * the distinct pages that back the memmap's virtual range (pages that the
  * vmemmap optimisation of compound pages maps many times count once) plus
- * the page tables of its base-page part, and how long registration took
+ * the page tables of its base-page part, together and apart, and how long registration took
  * the probing thread (its scheduler runtime: a wait, for an RCU grace
  * period in memory hotplug's lock, does not count).  The bigbar_1g
  * scenario reads those lines.
  *
  * With base_mib=N the first N MiB of the BAR are offered as a second range
  * with a struct page per page (pci_p2pdma_add_resource_max_folio()), so
- * that the pool mixes folio sizes.
+ * that the pool mixes folio sizes.  With folio_kib=K the rest of the BAR
+ * gets folios of at most K KiB (2048: 2 MiB folios instead of 1 GiB).
  */
 #include <linux/delay.h>
 #include <linux/jiffies.h>
@@ -45,6 +46,10 @@ static int pci_p2pdma_add_resource_max_folio(struct pci_dev *pdev, int bar,
 static unsigned int base_mib;
 module_param(base_mib, uint, 0444);
 MODULE_PARM_DESC(base_mib, "MiB at the start of the BAR in base pages");
+
+static unsigned int folio_kib;
+module_param(folio_kib, uint, 0444);
+MODULE_PARM_DESC(folio_kib, "Largest folio in KiB, 0 for any");
 
 static unsigned int settle_ms;
 module_param(settle_ms, uint, 0444);
@@ -86,9 +91,14 @@ static u64 p2ptestprov_thread_ns(void)
 	return ns;
 }
 
-/* Bytes of memory that back the struct pages of [@start_pfn, @end_pfn). */
+/*
+ * Bytes of memory that back the struct pages of [@start_pfn, @end_pfn):
+ * the pages that hold them in @bytes, and in @tables the page-table pages
+ * that map the base-page part of the memmap.
+ */
 static int p2ptestprov_memmap_bytes(unsigned long start_pfn,
-				    unsigned long end_pfn, u64 *bytes)
+				    unsigned long end_pfn, u64 *bytes,
+				    u64 *tables)
 {
 	unsigned long va = (unsigned long)pfn_to_page(start_pfn);
 	unsigned long end = (unsigned long)pfn_to_page(end_pfn);
@@ -97,6 +107,7 @@ static int p2ptestprov_memmap_bytes(unsigned long start_pfn,
 	int ret = 0;
 
 	*bytes = 0;
+	*tables = 0;
 	xa_init(&seen);
 	while (va < end) {
 		unsigned int level;
@@ -113,7 +124,7 @@ static int p2ptestprov_memmap_bytes(unsigned long start_pfn,
 			/* A page-table page per PMD of base-page memmap. */
 			if (va >> PMD_SHIFT != table) {
 				table = va >> PMD_SHIFT;
-				*bytes += PAGE_SIZE;
+				*tables += PAGE_SIZE;
 			}
 		} else if (level == PG_LEVEL_2M) {
 			size = PMD_SIZE;
@@ -142,10 +153,12 @@ static int p2ptestprov_memmap_bytes(unsigned long start_pfn,
  */
 static int p2ptestprov_add(struct pci_dev *pdev, u64 base)
 {
+	size_t max_folio = folio_kib ? (size_t)folio_kib << 10 : SIZE_MAX;
 	int ret = 0;
 
 	if (base < pci_resource_len(pdev, P2PTESTPROV_BAR))
-		ret = pci_p2pdma_add_resource(pdev, P2PTESTPROV_BAR, 0, base);
+		ret = pci_p2pdma_add_resource_max_folio(pdev, P2PTESTPROV_BAR,
+							0, base, max_folio);
 	if (!ret && base)
 		ret = pci_p2pdma_add_resource_max_folio(pdev, P2PTESTPROV_BAR,
 							base, 0, PAGE_SIZE);
@@ -161,7 +174,7 @@ static int p2ptestprov_probe(struct pci_dev *pdev,
 {
 	resource_size_t start = pci_resource_start(pdev, P2PTESTPROV_BAR);
 	resource_size_t len = pci_resource_len(pdev, P2PTESTPROV_BAR);
-	u64 memmap, t0, t1;
+	u64 memmap, tables, t0, t1;
 	int ret;
 
 	ret = pcim_enable_device(pdev);
@@ -177,13 +190,19 @@ static int p2ptestprov_probe(struct pci_dev *pdev,
 	dev_info(&pdev->dev, "pci_p2pdma_add_resource: %llu ns\n", t1 - t0);
 
 	ret = p2ptestprov_memmap_bytes(PHYS_PFN(start), PHYS_PFN(start + len),
-				       &memmap);
-	if (ret)
+				       &memmap, &tables);
+	if (ret) {
 		dev_warn(&pdev->dev, "cannot measure the memmap: %d\n", ret);
-	else
-		dev_info(&pdev->dev,
-			 "memmap of %llu MiB of BAR: %llu bytes, %llu per GiB\n",
-			 (u64)len >> 20, memmap, div64_u64(memmap << 30, len));
+		return 0;
+	}
+	dev_info(&pdev->dev,
+		 "memmap of %llu MiB of BAR: %llu bytes, %llu per GiB\n",
+		 (u64)len >> 20, memmap + tables,
+		 div64_u64((memmap + tables) << 30, len));
+	dev_info(&pdev->dev,
+		 "memmap of %llu MiB of BAR: struct pages %llu per GiB, page tables %llu per GiB\n",
+		 (u64)len >> 20, div64_u64(memmap << 30, len),
+		 div64_u64(tables << 30, len));
 	return 0;
 }
 

@@ -137,6 +137,19 @@ if find_pair && IV=$(ivshmem_bdf); then
 		expect_eq "all of the pool is back after the copy" 4294967296 \
 			"$(cat "$IVMEM/available")"
 		check "p2ptestprov unloads" rmmod p2ptestprov
+
+		# The same BAR in 2 MiB folios: two pages of memmap a folio.
+		check "p2ptestprov loads with folio_kib=2048" \
+			insmod /modules/p2ptestprov.ko folio_kib=2048
+		expect_eq "the mmap unit is a 2 MiB folio" 2097152 \
+			"$(cat "$IVMEM/mmap_unit")"
+		# Two pages of struct pages a folio; the page tables that map
+		# them, a page per 2 MiB of memmap, come on top.
+		set -- $(dmesg | sed -n 's/^.*p2ptestprov.*memmap of 4096 MiB of BAR: struct pages \([0-9]*\) per GiB, page tables \([0-9]*\) per GiB$/\1 \2/p' |
+			tail -n1)
+		check "in 2 MiB folios the struct pages take at most 4 MiB per GiB (${1:-?}, page tables ${2:-?})" \
+			test "${1:-999999999}" -le 4194304
+		check "p2ptestprov unloads" rmmod p2ptestprov
 		echo Y >/sys/module/pci_p2pdma/parameters/clear_ahead
 	fi
 fi

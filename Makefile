@@ -94,10 +94,10 @@ test: initramfs
 	for s in $(SCENARIOS); do \
 		$(T)/run-scenario.sh $(REPO) $(BUILD) $$s || exit 1; \
 	done; \
-	echo "test: all scenarios ran in $$(( $$(date +%s) - start )) s"; \
-	echo "==== summary ===="; \
-	$(T)/tap.py $(T)/scenarios $(BUILD)/logs
+	echo "test: all scenarios ran in $$(( $$(date +%s) - start )) s"
 	@$(T)/deb.sh $(REPO) $(BUILD) quick
+	@echo "==== summary ===="
+	@$(T)/tap.py $(T)/scenarios $(BUILD)/logs
 
 run: initramfs
 	@$(T)/run-demo.sh $(REPO) $(BUILD)
